@@ -1,0 +1,24 @@
+"""The `kzoo` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kzoo.cli import demo
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kzoo", description="kzoo: Keras 3 embedding-learning model zoo")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    demo.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
