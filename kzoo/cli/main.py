@@ -9,7 +9,9 @@ from kzoo.cli import demo
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kzoo", description="kzoo: Keras 3 embedding-learning model zoo")
+    parser = argparse.ArgumentParser(
+        prog="kzoo", description="kzoo: Keras 3 embedding-learning model zoo"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     demo.add_parser(subparsers)
     return parser

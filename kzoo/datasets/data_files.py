@@ -8,17 +8,50 @@ from pathlib import Path
 
 # Published files, pinned: (subdirectory, filename) -> sha256.
 FILES: dict[tuple[str, str], str] = {
-    ("mnist", "train-images-idx3-ubyte.gz"): "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
-    ("mnist", "train-labels-idx1-ubyte.gz"): "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
-    ("mnist", "t10k-images-idx3-ubyte.gz"): "1a1a05eab793c14bb050b398624a11b0ffd1a2953baed553b1b9bd079e2a20be",
-    ("mnist", "t10k-labels-idx1-ubyte.gz"): "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
-    ("fashion_mnist", "train-images-idx3-ubyte.gz"): "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
-    ("fashion_mnist", "train-labels-idx1-ubyte.gz"): "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
-    ("fashion_mnist", "t10k-images-idx3-ubyte.gz"): "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
-    ("fashion_mnist", "t10k-labels-idx1-ubyte.gz"): "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
-    ("att_faces", "att_faces.npz"): "fd411e9776921a24819d4ee00b1f2b78e80ac93d70389fc11fc99f7d627b9fc8",
-    ("omniglot", "images_background_small1.zip"): "f38eb80f801274ac2b4dff5b24289016bfaba4a7d5bb50deebf27104ad6cb8a4",
-    ("omniglot", "images_background_small2.zip"): "3ccaa407515a8778e5d0861875af38b17e418f301ad5bb3b5a6b65d901a41c7f",
+    (
+        "mnist",
+        "train-images-idx3-ubyte.gz",
+    ): "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
+    (
+        "mnist",
+        "train-labels-idx1-ubyte.gz",
+    ): "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
+    (
+        "mnist",
+        "t10k-images-idx3-ubyte.gz",
+    ): "1a1a05eab793c14bb050b398624a11b0ffd1a2953baed553b1b9bd079e2a20be",
+    (
+        "mnist",
+        "t10k-labels-idx1-ubyte.gz",
+    ): "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
+    (
+        "fashion_mnist",
+        "train-images-idx3-ubyte.gz",
+    ): "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+    (
+        "fashion_mnist",
+        "train-labels-idx1-ubyte.gz",
+    ): "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    (
+        "fashion_mnist",
+        "t10k-images-idx3-ubyte.gz",
+    ): "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+    (
+        "fashion_mnist",
+        "t10k-labels-idx1-ubyte.gz",
+    ): "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+    (
+        "att_faces",
+        "att_faces.npz",
+    ): "fd411e9776921a24819d4ee00b1f2b78e80ac93d70389fc11fc99f7d627b9fc8",
+    (
+        "omniglot",
+        "images_background_small1.zip",
+    ): "f38eb80f801274ac2b4dff5b24289016bfaba4a7d5bb50deebf27104ad6cb8a4",
+    (
+        "omniglot",
+        "images_background_small2.zip",
+    ): "3ccaa407515a8778e5d0861875af38b17e418f301ad5bb3b5a6b65d901a41c7f",
 }
 
 SOURCES = {

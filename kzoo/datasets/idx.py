@@ -32,7 +32,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise DatasetFileError(
             f"{path} holds {len(raw)} bytes, its header promises {expected} (shape {shape})."
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    return (
+        np.frombuffer(raw, dtype=dtype, offset=header)
+        .reshape(shape)
+        .astype(dtype.newbyteorder("="))
+    )
 
 
 def load_idx_dataset(

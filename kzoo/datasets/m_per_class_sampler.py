@@ -39,12 +39,17 @@ class MPerClassSampler:
     ):
         labels = np.asarray(labels)
         if labels.ndim != 1 or labels.size == 0 or labels.dtype.kind not in "iu":
-            raise ValueError(f"labels must be a non-empty 1-D integer array, got shape {labels.shape} dtype {labels.dtype}.")
+            raise ValueError(
+                f"labels must be a non-empty 1-D integer array, got shape {labels.shape} "
+                f"dtype {labels.dtype}."
+            )
         if not isinstance(m, (int, np.integer)) or m < 1:
             raise ValueError(f"m must be a positive int, got {m!r}.")
         classes, inverse = np.unique(labels, return_inverse=True)
         if not isinstance(batch_size, (int, np.integer)) or batch_size < m or batch_size % m:
-            raise ValueError(f"batch_size must be a positive multiple of m={m}, got {batch_size!r}.")
+            raise ValueError(
+                f"batch_size must be a positive multiple of m={m}, got {batch_size!r}."
+            )
         if batch_size // m > len(classes):
             raise ValueError(
                 f"batch_size={batch_size} needs {batch_size // m} classes of m={m}, "
@@ -52,7 +57,9 @@ class MPerClassSampler:
             )
         length = len(labels) if length_before_new_iter is None else int(length_before_new_iter)
         if length < batch_size:
-            raise ValueError(f"length_before_new_iter={length} is smaller than batch_size={batch_size}.")
+            raise ValueError(
+                f"length_before_new_iter={length} is smaller than batch_size={batch_size}."
+            )
         self.labels = labels
         self.m = int(m)
         self.batch_size = int(batch_size)

@@ -34,9 +34,14 @@ class SampledDataset(keras.utils.PyDataset):
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}.")
         if not isinstance(sampler, (MPerClassSampler, TripletSampler)):
-            raise TypeError(f"sampler must be an MPerClassSampler or TripletSampler, got {type(sampler).__name__}.")
+            raise TypeError(
+                "sampler must be an MPerClassSampler or TripletSampler, "
+                f"got {type(sampler).__name__}."
+            )
         if len(sampler.labels) != len(y):
-            raise ValueError(f"sampler was built on {len(sampler.labels)} labels but y has {len(y)}.")
+            raise ValueError(
+                f"sampler was built on {len(sampler.labels)} labels but y has {len(y)}."
+            )
         self.x = x
         self.y = np.asarray(y)
         self.sampler = sampler

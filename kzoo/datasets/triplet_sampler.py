@@ -24,13 +24,20 @@ class TripletSampler:
     True
     """
 
-    def __init__(self, labels: Sequence[int] | np.ndarray, batch_size: int, seed: int | None = None):
+    def __init__(
+        self, labels: Sequence[int] | np.ndarray, batch_size: int, seed: int | None = None
+    ):
         labels = np.asarray(labels)
         if labels.ndim != 1 or labels.dtype.kind not in "iu":
-            raise ValueError(f"labels must be a 1-D integer array, got shape {labels.shape} dtype {labels.dtype}.")
+            raise ValueError(
+                f"labels must be a 1-D integer array, got shape {labels.shape} "
+                f"dtype {labels.dtype}."
+            )
         classes, inverse = np.unique(labels, return_inverse=True)
         if len(classes) < 2:
-            raise ValueError(f"labels must hold at least two classes to draw negatives, got {len(classes)}.")
+            raise ValueError(
+                f"labels must hold at least two classes to draw negatives, got {len(classes)}."
+            )
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
         self.labels = labels

@@ -35,13 +35,18 @@ def gradients(fn: Callable[..., Any], *inputs: Any) -> list[np.ndarray]:
         with tf.GradientTape() as tape:
             tape.watch(xs)
             total = tf.reduce_sum(fn(*xs))
-        return [to_numpy(g) if g is not None else np.zeros(x.shape) for g, x in zip(tape.gradient(total, xs), xs)]
+        return [
+            to_numpy(g) if g is not None else np.zeros(x.shape)
+            for g, x in zip(tape.gradient(total, xs), xs, strict=True)
+        ]
     if name == "jax":
         import jax
         import jax.numpy as jnp
 
         argnums = tuple(range(len(inputs)))
-        grads = jax.grad(lambda *xs: jnp.sum(fn(*xs)), argnums=argnums)(*[jnp.asarray(x) for x in inputs])
+        grads = jax.grad(lambda *xs: jnp.sum(fn(*xs)), argnums=argnums)(
+            *[jnp.asarray(x) for x in inputs]
+        )
         return [to_numpy(g) for g in grads]
     if name == "torch":
         import torch
@@ -56,6 +61,7 @@ def layer_gradients(layer: keras.layers.Layer, inputs: Any, **call_kwargs: Any) 
     """Gradients of `sum(layer(inputs))` with respect to the layer's trainable weights."""
     trainable = [w.value for w in layer.trainable_weights]
     non_trainable = [w.value for w in layer.non_trainable_weights]
+    inputs = keras.tree.map_structure(ops.convert_to_tensor, inputs)
 
     def fn(*values):
         outputs, _ = layer.stateless_call(list(values), non_trainable, inputs, **call_kwargs)
@@ -67,8 +73,12 @@ def layer_gradients(layer: keras.layers.Layer, inputs: Any, **call_kwargs: Any) 
 class TestCase:
     """Mixin of assertions shared by kzoo tests (pytest classes inherit from it)."""
 
-    def assertAllClose(self, actual: Any, desired: Any, atol: float = 1e-6, rtol: float = 1e-6, msg: str = "") -> None:
-        np.testing.assert_allclose(to_numpy(actual), to_numpy(desired), atol=atol, rtol=rtol, err_msg=msg)
+    def assertAllClose(
+        self, actual: Any, desired: Any, atol: float = 1e-6, rtol: float = 1e-6, msg: str = ""
+    ) -> None:
+        np.testing.assert_allclose(
+            to_numpy(actual), to_numpy(desired), atol=atol, rtol=rtol, err_msg=msg
+        )
 
     def assertAllFinite(self, values: Any, msg: str = "") -> None:
         for i, v in enumerate(values if isinstance(values, (list, tuple)) else [values]):
@@ -84,7 +94,10 @@ class TestCase:
         rtol: float = 1e-5,
     ) -> None:
         """Compares `actual` to a NumPy reference computed in float64."""
-        args = [np.asarray(a, dtype=np.float64) if np.asarray(a).dtype.kind == "f" else np.asarray(a) for a in reference_args]
+        args = [
+            np.asarray(a, dtype=np.float64) if np.asarray(a).dtype.kind == "f" else np.asarray(a)
+            for a in reference_args
+        ]
         self.assertAllClose(actual, reference(*args), atol=atol, rtol=rtol)
 
     def assertFiniteGradients(self, fn: Callable[..., Any], *inputs: Any) -> list[np.ndarray]:
@@ -93,7 +106,7 @@ class TestCase:
         return grads
 
     def run_serialization_test(self, instance: Any) -> Any:
-        """get_config -> from_config gives a JSON-equal config; serialize_keras_object round trips."""
+        """get_config -> from_config gives a JSON-equal config; (de)serialization round trips."""
         config = instance.get_config()
         json.dumps(config)
         clone = instance.__class__.from_config(config)
@@ -101,10 +114,14 @@ class TestCase:
         serialized = keras.saving.serialize_keras_object(instance)
         revived = keras.saving.deserialize_keras_object(json.loads(json.dumps(serialized)))
         assert type(revived) is type(instance)
-        assert json.dumps(revived.get_config(), sort_keys=True) == json.dumps(config, sort_keys=True)
+        assert json.dumps(revived.get_config(), sort_keys=True) == json.dumps(
+            config, sort_keys=True
+        )
         return revived
 
-    def run_model_saving_test(self, model: keras.Model, input_data: Any, atol: float = 1e-6) -> keras.Model:
+    def run_model_saving_test(
+        self, model: keras.Model, input_data: Any, atol: float = 1e-6
+    ) -> keras.Model:
         """Saves to `.keras`, reloads (safe mode) and checks the outputs are equal."""
         expected = to_numpy(model(input_data))
         with tempfile.TemporaryDirectory() as tmp:
@@ -137,9 +154,13 @@ class TestCase:
         self.assertAllFinite(output)
         self.run_serialization_test(layer)
         if layer.trainable_weights:
-            self.assertAllFinite(layer_gradients(layer, input_data, **call_kwargs), msg="weight gradient:")
+            self.assertAllFinite(
+                layer_gradients(layer, input_data, **call_kwargs), msg="weight gradient:"
+            )
         if run_saving_check and not call_kwargs:
-            inputs = keras.tree.map_structure(lambda x: keras.Input(shape=tuple(x.shape[1:]), dtype=_dtype_name(x)), input_data)
+            inputs = keras.tree.map_structure(
+                lambda x: keras.Input(shape=tuple(x.shape[1:]), dtype=_dtype_name(x)), input_data
+            )
             model = keras.Model(inputs, layer_cls(**init_kwargs)(inputs))
             self.run_model_saving_test(model, input_data)
         if run_precision_checks:
@@ -159,7 +180,10 @@ class TestCase:
             layer = layer_cls(**init_kwargs, dtype=policy)
             output = layer(input_data, **(call_kwargs or {}))
             for out in keras.tree.flatten(output):
-                assert keras.backend.standardize_dtype(out.dtype) == layer.compute_dtype, (policy, out.dtype)
+                assert keras.backend.standardize_dtype(out.dtype) == layer.compute_dtype, (
+                    policy,
+                    out.dtype,
+                )
                 self.assertAllFinite(out, msg=f"{policy}:")
 
 
