@@ -194,11 +194,7 @@ def publish(model: Any, key: str, entry: dict[str, Any] | None = None, *, manife
         if bundle.exists():
             unpack_bundle(bundle, bare)
         sha = commit_folder(bare, folder, f"Publish {key}", tag=tag, date=date)
-        bundle.parent.mkdir(parents=True, exist_ok=True)
-        new_bundle = Path(tmp) / "new.bundle"
-        _git("bundle", "create", "-q", str(new_bundle), "--all", cwd=bare)
-        if not bundle.exists() or _refs(bundle) != _refs(new_bundle):
-            shutil.copyfile(new_bundle, bundle)
+        write_bundle(bare, bundle)
         if out_dir is not None:
             shutil.copytree(folder, out_dir, dirs_exist_ok=True)
         data["revision"] = sha
@@ -207,6 +203,19 @@ def publish(model: Any, key: str, entry: dict[str, Any] | None = None, *, manife
     result = manifest.set_entry(key, data, default=default)
     manifest.save()
     return result
+
+
+def write_bundle(bare: str | os.PathLike, bundle: str | os.PathLike) -> Path:
+    """Writes every ref of the bare repo to `bundle`; an existing bundle with the same refs is kept."""
+    bundle = Path(bundle)
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    new = Path(f"{bundle}.tmp")
+    _git("bundle", "create", "-q", str(new), "--all", cwd=bare)
+    if bundle.exists() and _refs(bundle) == _refs(new):
+        new.unlink()
+    else:
+        os.replace(new, bundle)
+    return bundle
 
 
 def _refs(bundle: Path) -> str:
