@@ -73,6 +73,8 @@ class Manifest:
                     f"weights_manifest.json{where}: {name!r} has tags {sorted(tags)}; set default_tags[{name!r}]."
                 )
         self.default_tags = dict(defaults)
+        for entry in self.entries.values():
+            self.default_tags.setdefault(entry.name, entry.tag)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> Manifest:
