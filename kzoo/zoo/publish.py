@@ -133,6 +133,29 @@ def check_olah_safe(folder: str | os.PathLike) -> None:
                 ) from None
 
 
+def stable_shared_ids(config: Any) -> Any:
+    """Renumbers Keras' `shared_object_id`s (Python `id()`s, different in every process) 1, 2, ...
+
+    in order of first appearance, so the same model gives the same config.json everywhere.
+    """
+    mapping: dict[Any, int] = {}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if k == "shared_object_id" and v is not None:
+                    out[k] = mapping.setdefault(v, len(mapping) + 1)
+                else:
+                    out[k] = walk(v)
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(config)
+
+
 def write_repo_folder(model: Any, key: str, data: dict[str, Any], folder: str | os.PathLike,
                       date: str = PUBLISH_DATE) -> dict[str, dict[str, Any]]:
     """Writes config.json, metadata.json, model.weights.h5 (Keras' HF layout) and README.md."""
@@ -140,6 +163,8 @@ def write_repo_folder(model: Any, key: str, data: dict[str, Any], folder: str | 
 
     folder = Path(folder)
     model.save(str(folder), zipped=False)
+    config = folder / "config.json"
+    config.write_text(json.dumps(stable_shared_ids(json.loads(config.read_text(encoding="utf-8")))), encoding="utf-8")
     stamp = date[:10] + "@" + date[11:19]
     (folder / "metadata.json").write_text(
         json.dumps({"keras_version": keras.__version__, "date_saved": stamp}), encoding="utf-8"

@@ -32,6 +32,15 @@ def test_same_files_give_the_same_commit(tmp_path):
     assert c.revision != a.revision
     d, _ = _publish(tmp_path / "d", build_tiny_net(seed=3))
     assert d.revision != a.revision
+    e, _ = _publish(tmp_path / "e", build_tiny_net(seed=0))  # another object: other Python ids inside
+    assert e.revision == a.revision
+
+
+def test_shared_object_ids_are_renumbered():
+    config = {"a": {"shared_object_id": 140152492750288}, "b": [{"shared_object_id": 9}, {"shared_object_id": 140152492750288}],
+              "c": {"shared_object_id": None}}
+    assert pub.stable_shared_ids(config) == {"a": {"shared_object_id": 1}, "b": [{"shared_object_id": 2}, {"shared_object_id": 1}],
+                                             "c": {"shared_object_id": None}}
 
 
 def test_republishing_unchanged_files_makes_no_new_commit(tmp_path):
