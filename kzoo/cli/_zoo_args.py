@@ -1,4 +1,4 @@
-"""Options shared by the zoo subcommands, and the error handling that turns ZooError into a message."""
+"""Options shared by the zoo subcommands; ZooError → a message and exit status 2."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 def add_manifest_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--manifest", default=None, help="weights_manifest.json to use (default: $KZOO_MANIFEST or the project's)"
+        "--manifest",
+        default=None,
+        help="weights_manifest.json to use (default: $KZOO_MANIFEST or the project's)",
     )
 
 

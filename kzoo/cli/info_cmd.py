@@ -26,10 +26,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{entry['key']}{'  (default tag)' if entry['default'] else ''}")
     print(f"  repository   {entry['repo_id']} @ {entry['revision'] or 'unpublished'}")
-    print(f"  input        {tuple(entry['input']['shape'])} {entry['input'].get('dtype', 'float32')}")
-    print(f"  outputs      {', '.join(entry['outputs'])} (embedding {entry['embedding_size']}-d"
-          + (f", {entry['classes']} classes)" if entry["classes"] else ")"))
-    print(f"  architecture {entry['architecture']['builder']} {json.dumps(entry['architecture'].get('kwargs', {}))}")
+    print(
+        f"  input        {tuple(entry['input']['shape'])} {entry['input'].get('dtype', 'float32')}"
+    )
+    print(
+        f"  outputs      {', '.join(entry['outputs'])} (embedding {entry['embedding_size']}-d"
+        + (f", {entry['classes']} classes)" if entry["classes"] else ")")
+    )
+    print(
+        f"  architecture {entry['architecture']['builder']} "
+        f"{json.dumps(entry['architecture'].get('kwargs', {}))}"
+    )
     ev = entry["eval"]
     print(f"  evaluation   {ev['evaluator']} on {ev['dataset']}/{ev['split']}")
     for metric, value in sorted(entry["metrics"].items()):

@@ -6,14 +6,16 @@ import argparse
 import importlib
 import sys
 
-# Each module has `add_parser(subparsers)`. Optional ones (another issue adds them) are skipped while
-# absent: `export_cmd` (`kzoo export NAME`, the LiteRT export) plugs in by existing.
+# Each module has `add_parser(subparsers)`. Optional ones (another issue adds them) are skipped
+# while absent: `export_cmd` (`kzoo export NAME`, the LiteRT export) plugs in by existing.
 SUBCOMMANDS = ("demo", "list_cmd", "info_cmd", "eval_cmd", "export_cmd", "publish_cmd", "hub_cmd")
 OPTIONAL = ("export_cmd",)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kzoo", description="kzoo: Keras 3 embedding-learning model zoo")
+    parser = argparse.ArgumentParser(
+        prog="kzoo", description="kzoo: Keras 3 embedding-learning model zoo"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
         try:

@@ -1,4 +1,4 @@
-"""The model zoo: manifest, registry, fetching through the Hugging Face Hub, publishing, evaluation."""
+"""The model zoo: manifest, registries, fetching through the HF Hub, publishing, evaluation."""
 
 from kzoo.zoo.errors import (
     BuilderNotFoundError,

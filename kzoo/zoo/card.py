@@ -19,7 +19,9 @@ DATASET_NAMES = {
 def card_data(key: str, entry: dict[str, Any]) -> ModelCardData:
     ev = entry["eval"]
     dataset = ev["dataset"]
-    task = ev.get("task", "image-classification" if entry.get("classes") else "image-feature-extraction")
+    task = ev.get(
+        "task", "image-classification" if entry.get("classes") else "image-feature-extraction"
+    )
     results = [
         EvalResult(
             task_type=task,
@@ -60,7 +62,7 @@ def render_card(key: str, entry: dict[str, Any]) -> str:
         "",
         "```python",
         "import kzoo",
-        f'model = kzoo.load("{key}")                       # verified against the manifest\'s sha256',
+        f'model = kzoo.load("{key}")  # files verified against the manifest\'s sha256',
         f'embedder = kzoo.load("{key}", include_head=False)',
         "",
         "import keras  # or plain Keras, once kzoo is imported (its layers are registered)",
@@ -77,7 +79,9 @@ def render_card(key: str, entry: dict[str, Any]) -> str:
         "| metric | value |",
         "|---|---|",
     ]
-    lines += [f"| {m} | {v:.4f} |" for m, v in sorted(entry["metrics"].items())] or ["| (not measured yet) | |"]
+    lines += [f"| {m} | {v:.4f} |" for m, v in sorted(entry["metrics"].items())] or [
+        "| (not measured yet) | |"
+    ]
     lines += ["", "## Training recipe", ""]
     if recipe.get("script"):
         lines.append(f"Script: `{recipe['script']}`")
@@ -85,13 +89,23 @@ def render_card(key: str, entry: dict[str, Any]) -> str:
     if recipe.get("command"):
         lines += ["```bash", recipe["command"], "```", ""]
     if recipe.get("args"):
-        lines += ["Arguments:", "", "```json", json.dumps(recipe["args"], indent=2, sort_keys=True), "```", ""]
+        lines += [
+            "Arguments:",
+            "",
+            "```json",
+            json.dumps(recipe["args"], indent=2, sort_keys=True),
+            "```",
+            "",
+        ]
     papers = entry.get("papers", [])
     if papers:
         lines += ["## Papers", ""]
         lines += [f"- [{p['title']}]({p['url']})" for p in papers]
         lines.append("")
     lines += ["## Files", "", "| file | sha256 | bytes |", "|---|---|---|"]
-    lines += [f"| {f} | `{s['sha256']}` | {s['size']} |" for f, s in sorted(entry.get("files", {}).items())]
+    lines += [
+        f"| {f} | `{s['sha256']}` | {s['size']} |"
+        for f, s in sorted(entry.get("files", {}).items())
+    ]
     lines.append("")
     return "\n".join(lines)

@@ -29,11 +29,14 @@ def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
     want = tuple(entry.input["shape"])
     got = tuple(model.inputs[0].shape[1:])
     if got != want:
-        raise ManifestError(f"{entry.key}: the {source} model takes inputs {got}, the manifest says {want}.")
+        raise ManifestError(
+            f"{entry.key}: the {source} model takes inputs {got}, the manifest says {want}."
+        )
     emb = outputs[entry.outputs.index("embedding")]
     if emb.shape[-1] != entry.embedding_size:
         raise ManifestError(
-            f"{entry.key}: the {source} model's embedding has size {emb.shape[-1]}, the manifest says "
+            f"{entry.key}: the {source} model's embedding has size {emb.shape[-1]}, "
+            "the manifest says "
             f"{entry.embedding_size}."
         )
 
@@ -95,13 +98,13 @@ def load(
 
 
 def list_models(pattern: str | None = None, *, manifest: ManifestLike = None) -> list[str]:
-    """Every `name.tag` in the manifest, sorted; `pattern` filters with shell wildcards (`*resnet20*`)."""
+    """Every `name.tag` in the manifest, sorted; `pattern` filters with wildcards (`*resnet*`)."""
     names = get_manifest(manifest).names()
     return [n for n in names if fnmatch.fnmatch(n, pattern)] if pattern else names
 
 
 def info(name: str, *, manifest: ManifestLike = None) -> dict[str, Any]:
-    """The manifest entry of `name` (or `name.tag`) as a dict, with `name`, `tag`, `key`, `default`."""
+    """The manifest entry of `name` (or `name.tag`) as a dict, plus name, tag, key, default."""
     m = get_manifest(manifest)
     entry = m.resolve(name)
     out = {"key": entry.key, "name": entry.name, "tag": entry.tag}

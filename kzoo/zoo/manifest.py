@@ -17,7 +17,7 @@ MANIFEST_NAME = "weights_manifest.json"
 
 
 def default_manifest_path() -> Path:
-    """`$KZOO_MANIFEST`, else the repository root's `weights_manifest.json`, else the packaged copy."""
+    """`$KZOO_MANIFEST`, else the repository root's manifest, else the packaged copy."""
     env = os.environ.get("KZOO_MANIFEST")
     if env:
         return Path(env)
@@ -35,7 +35,8 @@ class Manifest:
     `files` ({filename: {sha256, size}}), `architecture` ({builder, kwargs}: how `pretrained=False`
     builds it), `input` ({shape, dtype, scale, offset}), `outputs` (names of the model's outputs in
     order, with `embedding`, and `logits` when there are classes), `embedding_size`, `classes`,
-    `eval` ({evaluator, dataset, split, kwargs}), `metrics` ({metric: value} measured on that split),
+    `eval` ({evaluator, dataset, split, kwargs}), `metrics` ({metric: value} measured on that
+    split),
     `recipe` ({script, command, args}), and optional `metrics_tolerance`, `license`, `papers`,
     `tags`, `datasets`, `description`.
 
@@ -52,25 +53,34 @@ class Manifest:
         self.path = Path(path) if path is not None else None
         where = f" ({self.path})" if self.path else ""
         if not isinstance(data, dict):
-            raise ManifestError(f"weights_manifest.json{where}: expected a JSON object at the top level.")
+            raise ManifestError(
+                f"weights_manifest.json{where}: expected a JSON object at the top level."
+            )
         if data.get("format_version") != FORMAT_VERSION:
             raise ManifestError(
-                f"weights_manifest.json{where}: format_version must be {FORMAT_VERSION}, got {data.get('format_version')!r}."
+                f"weights_manifest.json{where}: format_version must be {FORMAT_VERSION}, got "
+                f"{data.get('format_version')!r}."
             )
         models = data.get("models")
         defaults = data.get("default_tags", {})
         if not isinstance(models, dict) or not isinstance(defaults, dict):
-            raise ManifestError(f"weights_manifest.json{where}: 'models' and 'default_tags' must be objects.")
+            raise ManifestError(
+                f"weights_manifest.json{where}: 'models' and 'default_tags' must be objects."
+            )
         self.entries = {key: ModelEntry.from_dict(key, value) for key, value in models.items()}
         names = {e.name for e in self.entries.values()}
         for name, tag in defaults.items():
             if f"{name}.{tag}" not in self.entries:
-                raise ManifestError(f"weights_manifest.json{where}: default_tags[{name!r}] = {tag!r}, but no entry {name}.{tag}.")
+                raise ManifestError(
+                    f"weights_manifest.json{where}: default_tags[{name!r}] = {tag!r}, but no "
+                    f"entry {name}.{tag}."
+                )
         for name in names:
             tags = [e.tag for e in self.entries.values() if e.name == name]
             if name not in defaults and len(tags) > 1:
                 raise ManifestError(
-                    f"weights_manifest.json{where}: {name!r} has tags {sorted(tags)}; set default_tags[{name!r}]."
+                    f"weights_manifest.json{where}: {name!r} has tags {sorted(tags)}; set "
+                    f"default_tags[{name!r}]."
                 )
         self.default_tags = dict(defaults)
         for entry in self.entries.values():
@@ -82,7 +92,9 @@ class Manifest:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ManifestError(f"No manifest at {path} (set $KZOO_MANIFEST or pass manifest=...).") from None
+            raise ManifestError(
+                f"No manifest at {path} (set $KZOO_MANIFEST or pass manifest=...)."
+            ) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
@@ -101,7 +113,9 @@ class Manifest:
         if path is None:
             raise ValueError("`path` is required for a manifest that was not read from a file.")
         tmp = Path(f"{path}.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        tmp.write_text(
+            json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8"
+        )
         os.replace(tmp, path)
         return path
 
@@ -120,7 +134,10 @@ class Manifest:
     def resolve(self, name: str) -> ModelEntry:
         """`name.tag` → its entry; a bare `name` → its default tag's entry."""
         if not isinstance(name, str):
-            raise TypeError(f"`name` must be a string like 'sphereface_resnet20' or 'name.tag', got {type(name).__name__}.")
+            raise TypeError(
+                "`name` must be a string like 'sphereface_resnet20' or 'name.tag', got "
+                f"{type(name).__name__}."
+            )
         if name in self.entries:
             return self.entries[name]
         if name in self.default_tags:
@@ -133,5 +150,6 @@ class Manifest:
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         where = f" in {self.path}" if self.path else ""
         raise UnknownModelError(
-            f"Unknown zoo model {name!r}{where}.{hint} `kzoo list` (or kzoo.list_models()) shows every model."
+            f"Unknown zoo model {name!r}{where}.{hint} `kzoo list` (or kzoo.list_models()) shows "
+            "every model."
         )

@@ -1,4 +1,4 @@
-"""A local Hub-protocol mirror: olah in offline mode serving the project's published repositories."""
+"""A local Hub-protocol mirror: olah, offline, serving the project's published repositories."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class OlahServer:
-    """Starts `olah` (offline, `mirrors-path` → the unpacked bundles of `hub_dir`) on a free local port.
+    """Starts `olah` (offline; `mirrors-path` → the unpacked bundles of `hub_dir`) on a free port.
 
     Args:
         hub_dir: the folder of repository bundles (default: the project's `hub/`).
@@ -38,13 +38,20 @@ class OlahServer:
         ...     os.environ["HF_ENDPOINT"] = server.url
     """
 
-    def __init__(self, hub_dir: str | os.PathLike | None = None, host: str = "127.0.0.1",
-                 port: int | None = None, workdir: str | os.PathLike | None = None) -> None:
+    def __init__(
+        self,
+        hub_dir: str | os.PathLike | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        workdir: str | os.PathLike | None = None,
+    ) -> None:
         self.hub_dir = Path(hub_dir) if hub_dir is not None else default_hub_dir()
         self.host = host
         self.port = port or free_port(host)
         self._own_workdir = workdir is None
-        self.workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="kzoo-olah-"))
+        self.workdir = (
+            Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="kzoo-olah-"))
+        )
         self.process: subprocess.Popen | None = None
         self.repo_ids: list[str] = []
 
@@ -63,7 +70,8 @@ class OlahServer:
             f'host = "{self.host}"\nport = {self.port}\n'
             f'repos-path = "{(self.workdir / "repos").as_posix()}"\n'
             f'mirrors-path = ["{self.mirrors.as_posix()}"]\n'
-            f'mirror-netloc = "{self.host}:{self.port}"\nmirror-lfs-netloc = "{self.host}:{self.port}"\n'
+            f'mirror-netloc = "{self.host}:{self.port}"\n'
+            f'mirror-lfs-netloc = "{self.host}:{self.port}"\n'
             "[accessibility]\noffline = true\n",
             encoding="utf-8",
         )
@@ -73,12 +81,22 @@ class OlahServer:
         try:
             import olah.server  # noqa: F401
         except ImportError as err:
-            raise ZooError("olah is not installed: pip install 'kzoo[dev]' (or pip install olah).") from err
+            raise ZooError(
+                "olah is not installed: pip install 'kzoo[dev]' (or pip install olah)."
+            ) from err
         self.mirrors.mkdir(parents=True, exist_ok=True)
         self.repo_ids = unpack_hub(self.hub_dir, self.mirrors)
         config = self._write_config()
         log = open(self.workdir / "olah.out", "wb")  # noqa: SIM115 - lives as long as the process
-        cmd = [sys.executable, "-m", "olah.server", "-c", str(config), "--log-path", str(self.workdir / "logs")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "olah.server",
+            "-c",
+            str(config),
+            "--log-path",
+            str(self.workdir / "logs"),
+        ]
         self.process = subprocess.Popen(cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

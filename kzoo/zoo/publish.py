@@ -1,4 +1,4 @@
-"""Publishing a trained model as a Hub repository: folder, model card, deterministic git commit, bundle.
+"""Publishing a trained model as a Hub repo: folder, model card, deterministic commit, bundle.
 
 The published repositories live in the project's `hub/` folder as one git bundle per repository
 (`hub/models/<namespace>/<name>.bundle`): a nested `.git` cannot be committed, a bundle can, and
@@ -61,7 +61,9 @@ def _git(*args: str, cwd: str | os.PathLike | None = None, env: dict | None = No
     base.update(env or {})
     result = subprocess.run(["git", *args], cwd=cwd, env=base, capture_output=True, text=True)
     if result.returncode != 0:
-        raise PublishError(f"git {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
+        raise PublishError(
+            f"git {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}"
+        )
     return result.stdout.strip()
 
 
@@ -70,13 +72,20 @@ def unpack_bundle(bundle: str | os.PathLike, dest: str | os.PathLike) -> Path:
     dest = Path(dest)
     _git("init", "--bare", "-q", "-b", "main", str(dest))
     _git("bundle", "verify", "-q", str(bundle), cwd=dest)
-    _git("fetch", "-q", str(bundle), "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", cwd=dest)
+    _git(
+        "fetch",
+        "-q",
+        str(bundle),
+        "+refs/heads/*:refs/heads/*",
+        "+refs/tags/*:refs/tags/*",
+        cwd=dest,
+    )
     _git("symbolic-ref", "HEAD", "refs/heads/main", cwd=dest)
     return dest
 
 
 def unpack_hub(hub_dir: str | os.PathLike, mirrors: str | os.PathLike) -> list[str]:
-    """Unpacks every `hub/models/<ns>/<name>.bundle` into `mirrors/models/<ns>/<name>`; returns repo ids."""
+    """Unpacks `hub/models/<ns>/<name>.bundle` into `mirrors/models/<ns>/<name>`; the repo ids."""
     repo_ids = []
     for bundle in sorted(Path(hub_dir).glob("models/*/*.bundle")):
         repo_id = f"{bundle.parent.name}/{bundle.name[: -len('.bundle')]}"
@@ -85,8 +94,14 @@ def unpack_hub(hub_dir: str | os.PathLike, mirrors: str | os.PathLike) -> list[s
     return repo_ids
 
 
-def commit_folder(bare: str | os.PathLike, folder: str | os.PathLike, message: str, *,
-                  tag: str | None = None, date: str = PUBLISH_DATE) -> str:
+def commit_folder(
+    bare: str | os.PathLike,
+    folder: str | os.PathLike,
+    message: str,
+    *,
+    tag: str | None = None,
+    date: str = PUBLISH_DATE,
+) -> str:
     """Commits `folder`'s files as the next commit of `main` in the bare repo; returns the sha.
 
     Same files, parent, message and date → same sha; an unchanged tree makes no new commit.
@@ -95,7 +110,11 @@ def commit_folder(bare: str | os.PathLike, folder: str | os.PathLike, message: s
     if not (bare / "HEAD").exists():
         _git("init", "--bare", "-q", "-b", "main", str(bare))
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"GIT_INDEX_FILE": os.path.join(tmp, "index"), "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        env = {
+            "GIT_INDEX_FILE": os.path.join(tmp, "index"),
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_DATE": date,
+        }
         gd = ["--git-dir", str(bare), "--work-tree", str(folder)]
         _git(*gd, "add", "-A", "--", ".", env=env)
         tree = _git(*gd, "write-tree", env=env)
@@ -127,8 +146,10 @@ def check_olah_safe(folder: str | os.PathLike) -> None:
                 data.decode("utf-8")
             except UnicodeDecodeError:
                 raise PublishError(
-                    f"{path.relative_to(folder)} is {len(data)} bytes and not UTF-8: olah decodes every "
-                    "blob of 121..149 bytes (and README.md) as UTF-8 text and answers 500 for the file and "
+                    f"{path.relative_to(folder)} is {len(data)} bytes and not UTF-8: "
+                    "olah decodes every "
+                    "blob of 121..149 bytes (and README.md) as UTF-8 text and answers 500 for the "
+                    "file and "
                     "for the whole revision's tree listing. Write it as UTF-8, or change its size."
                 ) from None
 
@@ -156,15 +177,19 @@ def stable_shared_ids(config: Any) -> Any:
     return walk(config)
 
 
-def write_repo_folder(model: Any, key: str, data: dict[str, Any], folder: str | os.PathLike,
-                      date: str = PUBLISH_DATE) -> dict[str, dict[str, Any]]:
+def write_repo_folder(
+    model: Any, key: str, data: dict[str, Any], folder: str | os.PathLike, date: str = PUBLISH_DATE
+) -> dict[str, dict[str, Any]]:
     """Writes config.json, metadata.json, model.weights.h5 (Keras' HF layout) and README.md."""
     import keras
 
     folder = Path(folder)
     model.save(str(folder), zipped=False)
     config = folder / "config.json"
-    config.write_text(json.dumps(stable_shared_ids(json.loads(config.read_text(encoding="utf-8")))), encoding="utf-8")
+    config.write_text(
+        json.dumps(stable_shared_ids(json.loads(config.read_text(encoding="utf-8")))),
+        encoding="utf-8",
+    )
     stamp = date[:10] + "@" + date[11:19]
     (folder / "metadata.json").write_text(
         json.dumps({"keras_version": keras.__version__, "date_saved": stamp}), encoding="utf-8"
@@ -174,17 +199,32 @@ def write_repo_folder(model: Any, key: str, data: dict[str, Any], folder: str | 
             sub.rmdir()  # an empty assets/ folder: git does not keep empty folders anyway
     extra = sorted(p.name for p in folder.iterdir() if p.name not in MODEL_FILES)
     if extra:
-        raise PublishError(f"Keras wrote files kzoo does not publish yet: {extra} (assets are not supported).")
-    files = {f: {"sha256": sha256_of(folder / f), "size": (folder / f).stat().st_size} for f in MODEL_FILES}
+        raise PublishError(
+            f"Keras wrote files kzoo does not publish yet: {extra} (assets are not supported)."
+        )
+    files = {
+        f: {"sha256": sha256_of(folder / f), "size": (folder / f).stat().st_size}
+        for f in MODEL_FILES
+    }
     (folder / "README.md").write_text(render_card(key, {**data, "files": files}), encoding="utf-8")
     check_olah_safe(folder)
     return files
 
 
-def publish(model: Any, key: str, entry: dict[str, Any] | None = None, *, manifest: Manifest | str | None = None,
-            hub_dir: str | os.PathLike | None = None, tag: str | None = None, default: bool = False,
-            date: str = PUBLISH_DATE, out_dir: str | os.PathLike | None = None, hub: bool = False,
-            token: str | None = None) -> ModelEntry:
+def publish(
+    model: Any,
+    key: str,
+    entry: dict[str, Any] | None = None,
+    *,
+    manifest: Manifest | str | None = None,
+    hub_dir: str | os.PathLike | None = None,
+    tag: str | None = None,
+    default: bool = False,
+    date: str = PUBLISH_DATE,
+    out_dir: str | os.PathLike | None = None,
+    hub: bool = False,
+    token: str | None = None,
+) -> ModelEntry:
     """Publishes `model` as the zoo entry `key` and pins the commit in the manifest.
 
     Args:
@@ -231,7 +271,7 @@ def publish(model: Any, key: str, entry: dict[str, Any] | None = None, *, manife
 
 
 def write_bundle(bare: str | os.PathLike, bundle: str | os.PathLike) -> Path:
-    """Writes every ref of the bare repo to `bundle`; an existing bundle with the same refs is kept."""
+    """Writes every ref of the bare repo to `bundle` (kept as is when its refs are the same)."""
     bundle = Path(bundle)
     bundle.parent.mkdir(parents=True, exist_ok=True)
     new = Path(f"{bundle}.tmp")
@@ -247,10 +287,13 @@ def _refs(bundle: Path) -> str:
     return _git("bundle", "list-heads", str(bundle))
 
 
-def push_to_hub(folder: str | os.PathLike, repo_id: str, *, tag: str | None = None, token: str | None = None) -> str:
-    """Uploads the folder with `HfApi` (create_repo, upload_folder, create_tag); returns the Hub's commit sha.
+def push_to_hub(
+    folder: str | os.PathLike, repo_id: str, *, tag: str | None = None, token: str | None = None
+) -> str:
+    """Uploads the folder with `HfApi` (create_repo, upload_folder, create_tag); returns the commit.
 
-    Untested here (no network, no token): kept to these three calls. The Hub makes its own commit, so
+    Untested here (no network, no token): kept to these three calls. The Hub makes its own commit,
+    so
     its sha differs from the mirror's deterministic one; the manifest keeps both (`revision` for the
     mirror, `hub_revision` used when HF_ENDPOINT is huggingface.co); the files' sha256 are the same.
     """
@@ -261,7 +304,9 @@ def push_to_hub(folder: str | os.PathLike, repo_id: str, *, tag: str | None = No
         raise PublishError("--hub needs a Hugging Face token: run `hf auth login` or set HF_TOKEN.")
     api = huggingface_hub.HfApi(token=token, library_name="kzoo")
     api.create_repo(repo_id, exist_ok=True)
-    info = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=f"Publish {repo_id}")
+    info = api.upload_folder(
+        repo_id=repo_id, folder_path=str(folder), commit_message=f"Publish {repo_id}"
+    )
     if tag:
         api.create_tag(repo_id, tag=tag, revision=info.oid, exist_ok=True)
     return info.oid

@@ -24,7 +24,9 @@ def _register(table: dict, kind: str, name: str, fn: Callable | None, overwrite:
         if not callable(func):
             raise TypeError(f"A {kind} must be callable, got {func!r} for {name!r}.")
         if name in table and table[name] is not func and not overwrite:
-            raise ValueError(f"A {kind} named {name!r} is already registered; pass overwrite=True to replace it.")
+            raise ValueError(
+                f"A {kind} named {name!r} is already registered; pass overwrite=True to replace it."
+            )
         table[name] = func
         return func
 
@@ -44,7 +46,7 @@ def _lookup(table: dict, kind: str, name: str) -> Callable:
 
 
 def register_builder(name: str, fn: Callable[..., Any] | None = None, *, overwrite: bool = False):
-    """Registers `fn(**kwargs) -> keras.Model` as the architecture builder `name` (usable as a decorator)."""
+    """Registers `fn(**kwargs) -> keras.Model` as the builder `name` (also a decorator)."""
     return _register(_BUILDERS, "builder", name, fn, overwrite)
 
 
@@ -52,8 +54,10 @@ def get_builder(name: str) -> Callable[..., Any]:
     return _lookup(_BUILDERS, "builder", name)
 
 
-def register_evaluator(name: str, fn: Callable[..., dict[str, float]] | None = None, *, overwrite: bool = False):
-    """Registers an evaluator `fn(model, *, dataset, split, limit, progress, **kwargs) -> {metric: value}`."""
+def register_evaluator(
+    name: str, fn: Callable[..., dict[str, float]] | None = None, *, overwrite: bool = False
+):
+    """Registers `fn(model, entry, *, limit, progress, data_dir, **kw) -> {metric: value}`."""
     return _register(_EVALUATORS, "evaluator", name, fn, overwrite)
 
 

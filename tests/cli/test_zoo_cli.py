@@ -9,7 +9,6 @@ import pytest
 from kzoo.cli.main import build_parser, main
 from kzoo.zoo import Manifest
 from kzoo.zoo import publish as pub
-from tests.zoo.hub_fixtures import hub_env, hub_world  # noqa: F401 - fixtures
 from tests.zoo.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
 
 
@@ -58,16 +57,34 @@ def test_publish_command_pins_the_same_commit_as_the_api(tmp_path, capsys):
     model.save(model_path)
     (tmp_path / "entry.json").write_text(json.dumps(tiny_entry()))
     manifest = empty_manifest(tmp_path / "m.json")
-    argv = ["publish", TINY_KEY, "--model", str(model_path), "--entry", str(tmp_path / "entry.json"), "--tag", "v1",
-            "--manifest", manifest, "--hub-dir", str(tmp_path / "hub"), "--out", str(tmp_path / "repo")]
+    argv = [
+        "publish",
+        TINY_KEY,
+        "--model",
+        str(model_path),
+        "--entry",
+        str(tmp_path / "entry.json"),
+        "--tag",
+        "v1",
+        "--manifest",
+        manifest,
+        "--hub-dir",
+        str(tmp_path / "hub"),
+        "--out",
+        str(tmp_path / "repo"),
+    ]
     assert main(argv) == 0
     sha = Manifest.load(manifest).resolve("tiny_net").revision
     assert f"@ {sha} (tag v1)" in capsys.readouterr().out
     api_manifest = empty_manifest(tmp_path / "api.json")
     import keras
 
-    reloaded = keras.saving.load_model(model_path, compile=False)  # the CLI publishes what the file holds
-    direct = pub.publish(reloaded, TINY_KEY, tiny_entry(), manifest=api_manifest, hub_dir=tmp_path / "hub2", tag="v1")
+    reloaded = keras.saving.load_model(
+        model_path, compile=False
+    )  # the CLI publishes what the file holds
+    direct = pub.publish(
+        reloaded, TINY_KEY, tiny_entry(), manifest=api_manifest, hub_dir=tmp_path / "hub2", tag="v1"
+    )
     assert direct.revision == sha
     assert (tmp_path / "repo" / "README.md").exists()
 

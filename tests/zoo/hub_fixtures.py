@@ -1,4 +1,4 @@
-"""A published test hub served by a real olah, shared by every test of the process, and a fault proxy."""
+"""A published test hub served by a real olah (one per test process), and a fault proxy."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ _WORLD: HubWorld | None = None
 
 
 def shared_world() -> HubWorld:
-    """Publishes two versions of the tiny model (tags v1, v2) and the quirk repo, then starts olah once."""
+    """Publishes the tiny model twice (tags v1, v2) and the quirk repo, then starts olah once."""
     global _WORLD
     if _WORLD is not None:
         return _WORLD
@@ -60,13 +60,19 @@ def shared_world() -> HubWorld:
     manifest = empty_manifest(root / "weights_manifest.json")
     hub_dir = root / "hub"
     m1, m2 = build_tiny_net(seed=0), build_tiny_net(seed=1)
-    sha1 = pub.publish(m1, TINY_KEY, tiny_entry(), manifest=manifest, hub_dir=hub_dir, tag="v1").revision
-    sha2 = pub.publish(m2, TINY_KEY, tiny_entry(), manifest=manifest, hub_dir=hub_dir, tag="v2").revision
+    sha1 = pub.publish(
+        m1, TINY_KEY, tiny_entry(), manifest=manifest, hub_dir=hub_dir, tag="v1"
+    ).revision
+    sha2 = pub.publish(
+        m2, TINY_KEY, tiny_entry(), manifest=manifest, hub_dir=hub_dir, tag="v2"
+    ).revision
     _build_quirk_repo(root, hub_dir, m1)
     server = OlahServer(hub_dir, workdir=root / "olah").start()
     atexit.register(server.stop)
     atexit.register(shutil.rmtree, root, True)
-    _WORLD = HubWorld(root, manifest, hub_dir, server, shas={"v1": sha1, "v2": sha2}, models={"v1": m1, "v2": m2})
+    _WORLD = HubWorld(
+        root, manifest, hub_dir, server, shas={"v1": sha1, "v2": sha2}, models={"v1": m1, "v2": m2}
+    )
     return _WORLD
 
 
@@ -97,7 +103,9 @@ class FaultProxy(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, upstream: str, target: str = "model.weights.h5", mode: str | None = None) -> None:
+    def __init__(
+        self, upstream: str, target: str = "model.weights.h5", mode: str | None = None
+    ) -> None:
         self.upstream = upstream.removeprefix("http://")
         self.target, self.mode, self.dropped = target, mode, False
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
@@ -126,7 +134,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     def _send(self, status: int, headers: list, body: bytes, length: int | None = None) -> None:
         self.send_response(status)
         for k, v in headers:
-            if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+            if k.lower() not in (
+                "content-length",
+                "transfer-encoding",
+                "connection",
+                "date",
+                "server",
+            ):
                 self.send_header(k, v)
         self.send_header("Content-Length", str(len(body) if length is None else length))
         self.end_headers()

@@ -1,4 +1,4 @@
-"""The generic evaluation machinery: metrics against loop references, and `evaluate` through the hub."""
+"""The evaluation machinery: metrics against loop references, and `evaluate` through the hub."""
 
 from __future__ import annotations
 
@@ -49,11 +49,17 @@ def test_evaluate_remeasures_beside_recorded(hub_env):
     report = zoo.evaluate(TINY_KEY, limit=128, progress=False)
     rows = {r["metric"]: r for r in report["rows"]}
     assert set(rows) == {"accuracy", "recall_at_1"}
-    assert rows["accuracy"]["recorded"] == 0.1 and report["split"] == "test" and report["limit"] == 128
+    assert (
+        rows["accuracy"]["recorded"] == 0.1 and report["split"] == "test" and report["limit"] == 128
+    )
     x, y = load_split("fashion_mnist", "test")
-    emb, logits = predict(hub_env.models["v2"], preprocess(x[:128], {"shape": [28, 28, 1]}), progress=False)
+    emb, logits = predict(
+        hub_env.models["v2"], preprocess(x[:128], {"shape": [28, 28, 1]}), progress=False
+    )
     expected_acc = sum(int(np.argmax(logits[i]) == y[i]) for i in range(128)) / 128
     assert rows["accuracy"]["measured"] == pytest.approx(expected_acc)
-    assert rows["recall_at_1"]["measured"] == pytest.approx(recall_at_1_loops(emb, y[:128].astype(int)))
+    assert rows["recall_at_1"]["measured"] == pytest.approx(
+        recall_at_1_loops(emb, y[:128].astype(int))
+    )
     assert rows["accuracy"]["delta"] == pytest.approx(expected_acc - 0.1)
     assert rows["accuracy"]["ok"] == (abs(expected_acc - 0.1) <= 0.005)

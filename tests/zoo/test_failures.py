@@ -19,7 +19,9 @@ X = np.random.default_rng(1).random((2, 28, 28, 1)).astype("float32")
 
 
 def snapshot_dir(world, sha=None) -> Path:
-    return hub_cache_dir() / "models--kzoo-test--tiny_net.v1" / "snapshots" / (sha or world.shas["v2"])
+    return (
+        hub_cache_dir() / "models--kzoo-test--tiny_net.v1" / "snapshots" / (sha or world.shas["v2"])
+    )
 
 
 def test_unknown_name_suggests_close_names(hub_env):
@@ -47,7 +49,9 @@ def test_hash_mismatch_quarantines_and_refetch_works(hub_env):
     quarantined = list((Path(os.environ["KZOO_HOME"]) / "quarantine").rglob("model.weights.h5.*"))
     assert len(quarantined) == 1 and quarantined[0].read_bytes() == bytes(data)
     model = zoo.load(TINY_KEY, progress=False)  # the offered refetch
-    np.testing.assert_allclose(np.asarray(model(X)[1]), np.asarray(hub_env.models["v2"](X)[1]), atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(model(X)[1]), np.asarray(hub_env.models["v2"](X)[1]), atol=1e-6
+    )
 
 
 def test_offline_with_empty_cache_says_what_to_set(hub_env, monkeypatch):
@@ -55,7 +59,13 @@ def test_offline_with_empty_cache_says_what_to_set(hub_env, monkeypatch):
     with pytest.raises(zoo.OfflineCacheMissError) as info:
         zoo.load(TINY_KEY, progress=False)
     message = str(info.value)
-    for needle in ("HF_HUB_OFFLINE", "HF_ENDPOINT", "kzoo hub serve", "HF_HOME", "model.weights.h5"):
+    for needle in (
+        "HF_HUB_OFFLINE",
+        "HF_ENDPOINT",
+        "kzoo hub serve",
+        "HF_HOME",
+        "model.weights.h5",
+    ):
         assert needle in message
 
 
@@ -86,8 +96,15 @@ def test_missing_file_on_server_is_named(hub_env, tmp_path):
 
 def test_unpublished_entry(tmp_path):
     path = tmp_path / "m.json"
-    path.write_text(json.dumps({"format_version": 1, "default_tags": {},
-                                "models": {TINY_KEY: {**tiny_entry(), "revision": None, "files": {}}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "format_version": 1,
+                "default_tags": {},
+                "models": {TINY_KEY: {**tiny_entry(), "revision": None, "files": {}}},
+            }
+        )
+    )
     with pytest.raises(zoo.NotPublishedError, match="pretrained=False"):
         zoo.load(TINY_KEY, manifest=str(path))
     assert zoo.load(TINY_KEY, manifest=str(path), pretrained=False).name == "tiny_net"
@@ -102,7 +119,9 @@ def test_unpublished_entry(tmp_path):
         ("corrupt", zoo.HashMismatchError, "downloaded"),
     ],
 )
-def test_misbehaving_server_gives_clear_error_and_no_model(hub_env, monkeypatch, mode, error, needle):
+def test_misbehaving_server_gives_clear_error_and_no_model(
+    hub_env, monkeypatch, mode, error, needle
+):
     proxy = FaultProxy(hub_env.url, mode=mode)
     try:
         monkeypatch.setenv("HF_ENDPOINT", proxy.url)
@@ -111,7 +130,9 @@ def test_misbehaving_server_gives_clear_error_and_no_model(hub_env, monkeypatch,
         assert not (snapshot_dir(hub_env) / "model.weights.h5").exists()
         proxy.mode = None  # the server recovers: the next load succeeds and verifies
         model = zoo.load(TINY_KEY, progress=False)
-        np.testing.assert_allclose(np.asarray(model(X)[0]), np.asarray(hub_env.models["v2"](X)[0]), atol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(model(X)[0]), np.asarray(hub_env.models["v2"](X)[0]), atol=1e-6
+        )
     finally:
         proxy.shutdown()
         proxy.server_close()
@@ -130,10 +151,25 @@ def _head(url: str) -> int:
 
 def test_olah_quirks_measured(hub_env):
     base = f"{hub_env.url}/{QUIRK_REPO}/resolve/main"
-    codes = {name: _head(f"{base}/{name}") for name in ("edge120.bin", "odd130.bin", "edge150.bin", "text130.txt",
-                                                         "config.json", "missing.json")}
-    assert codes == {"edge120.bin": 200, "odd130.bin": 500, "edge150.bin": 200, "text130.txt": 200,
-                     "config.json": 200, "missing.json": 401}
+    codes = {
+        name: _head(f"{base}/{name}")
+        for name in (
+            "edge120.bin",
+            "odd130.bin",
+            "edge150.bin",
+            "text130.txt",
+            "config.json",
+            "missing.json",
+        )
+    }
+    assert codes == {
+        "edge120.bin": 200,
+        "odd130.bin": 500,
+        "edge150.bin": 200,
+        "text130.txt": 200,
+        "config.json": 200,
+        "missing.json": 401,
+    }
     tree = _head(f"{hub_env.url}/api/models/{QUIRK_REPO}/tree/main")
     assert tree in (405, 500)  # HEAD on the API; GET below shows the 500
     import urllib.error
@@ -150,9 +186,13 @@ def test_quirk_repo_fails_cleanly_not_partially(hub_env, tmp_path):
     entry["revision"] = None
     entry["files"]["odd130.bin"] = {"sha256": "a" * 64, "size": 130}
     path = tmp_path / "m.json"
-    path.write_text(json.dumps({"format_version": 1, "default_tags": {}, "models": {"olah_quirk.v1": entry}}))
+    path.write_text(
+        json.dumps({"format_version": 1, "default_tags": {}, "models": {"olah_quirk.v1": entry}})
+    )
     refs = huggingface_hub.HfApi(endpoint=hub_env.url).list_repo_refs(QUIRK_REPO)
     entry["revision"] = refs.branches[0].target_commit
-    path.write_text(json.dumps({"format_version": 1, "default_tags": {}, "models": {"olah_quirk.v1": entry}}))
+    path.write_text(
+        json.dumps({"format_version": 1, "default_tags": {}, "models": {"olah_quirk.v1": entry}})
+    )
     with pytest.raises(zoo.DownloadError, match=r"odd130.bin .*status 500"):
         zoo.load("olah_quirk", manifest=str(path), progress=False)

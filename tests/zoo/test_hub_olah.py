@@ -1,4 +1,4 @@
-"""Fetching through the real huggingface_hub client from a real olah mirror: revisions, cache, offline."""
+"""Fetching with the real huggingface_hub client from a real olah: revisions, cache, offline."""
 
 from __future__ import annotations
 
@@ -32,7 +32,11 @@ def test_default_revision_is_pinned_sha_and_verified(hub_env):
     model = zoo.load("tiny_net", progress=False)
     assert_same(model, hub_env.models["v2"])
     snapshot = hub_cache_dir() / "models--kzoo-test--tiny_net.v1" / "snapshots" / hub_env.shas["v2"]
-    assert sorted(p.name for p in snapshot.iterdir()) == ["config.json", "metadata.json", "model.weights.h5"]
+    assert sorted(p.name for p in snapshot.iterdir()) == [
+        "config.json",
+        "metadata.json",
+        "model.weights.h5",
+    ]
 
 
 def test_by_tag_and_by_sha(hub_env):
@@ -69,7 +73,11 @@ def test_plain_keras_hf_load_through_olah(hub_env, monkeypatch):
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "ENDPOINT", hub_env.url)
-    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", hub_env.url + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(
+        constants,
+        "HUGGINGFACE_CO_URL_TEMPLATE",
+        hub_env.url + "/{repo_id}/resolve/{revision}/{filename}",
+    )
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(hub_cache_dir()))
     model = keras.saving.load_model("hf://kzoo-test/tiny_net.v1")
     assert_same(model, hub_env.models["v2"])
@@ -84,8 +92,12 @@ def test_list_and_info(hub_env):
 
 
 def test_server_sees_card_metadata(hub_env):
-    info = huggingface_hub.HfApi(endpoint=hub_env.url).model_info("kzoo-test/tiny_net.v1", revision="main")
+    info = huggingface_hub.HfApi(endpoint=hub_env.url).model_info(
+        "kzoo-test/tiny_net.v1", revision="main"
+    )
     assert info.sha == hub_env.shas["v2"]
     assert info.card_data["library_name"] == "keras"
-    results = {(r.metric_type, r.dataset_split): r.metric_value for r in info.card_data.eval_results}
+    results = {
+        (r.metric_type, r.dataset_split): r.metric_value for r in info.card_data.eval_results
+    }
     assert results == {("accuracy", "test"): 0.1, ("recall_at_1", "test"): 0.2}

@@ -1,4 +1,4 @@
-"""weights_manifest.json: validation with clear errors, default tags, resolution, the repo's own file."""
+"""weights_manifest.json: validation with clear errors, default tags, resolution, our file."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from kzoo.zoo.manifest import default_manifest_path
 from tests.zoo.tiny_zoo import tiny_entry
 
 SHA = "a" * 40
-FILES = {"config.json": {"sha256": "b" * 64, "size": 10}, "model.weights.h5": {"sha256": "c" * 64, "size": 20}}
+FILES = {
+    "config.json": {"sha256": "b" * 64, "size": 10},
+    "model.weights.h5": {"sha256": "c" * 64, "size": 20},
+}
 
 
 def published(**overrides):
@@ -60,7 +63,12 @@ def test_several_tags_need_a_default():
         (lambda e: e.update(revision="main"), "'revision'"),
         (lambda e: e["files"]["config.json"].update(sha256="XYZ"), "'files.config.json.sha256'"),
         (lambda e: e["files"]["config.json"].update(size=-1), "'files.config.json.size'"),
-        (lambda e: e.pop("files") and e.update(files={"model.weights.h5": FILES["model.weights.h5"]}), "'files'"),
+        (
+            lambda e: (
+                e.pop("files") and e.update(files={"model.weights.h5": FILES["model.weights.h5"]})
+            ),
+            "'files'",
+        ),
         (lambda e: e.update(repo_id="no-namespace"), "'repo_id'"),
         (lambda e: e.update(outputs=["logits"]), "'outputs'"),
         (lambda e: e.update(outputs=["embedding"]), "'outputs'"),

@@ -14,7 +14,9 @@ from tests.zoo.tiny_zoo import TINY_KEY, tiny_entry
 
 def write_manifest(path, **overrides):
     entry = {**tiny_entry(**overrides), "revision": None, "files": {}}
-    path.write_text(json.dumps({"format_version": 1, "default_tags": {}, "models": {TINY_KEY: entry}}))
+    path.write_text(
+        json.dumps({"format_version": 1, "default_tags": {}, "models": {TINY_KEY: entry}})
+    )
     return str(path)
 
 
@@ -26,9 +28,17 @@ def test_random_weights_build_from_the_manifest(tmp_path, monkeypatch):
     assert emb.shape == (2, 8) and logits.shape == (2, 10)
     embedder = zoo.load("tiny_net", pretrained=False, include_head=False, manifest=path)
     assert len(embedder.outputs) == 1 and embedder.outputs[0].shape[-1] == 8
-    wide = write_manifest(tmp_path / "w.json", embedding_size=16,
-                          architecture={"builder": "tiny_test_net", "kwargs": {"embedding_size": 16}})
-    assert zoo.load("tiny_net", pretrained=False, include_head=False, manifest=wide).outputs[0].shape[-1] == 16
+    wide = write_manifest(
+        tmp_path / "w.json",
+        embedding_size=16,
+        architecture={"builder": "tiny_test_net", "kwargs": {"embedding_size": 16}},
+    )
+    assert (
+        zoo.load("tiny_net", pretrained=False, include_head=False, manifest=wide)
+        .outputs[0]
+        .shape[-1]
+        == 16
+    )
 
 
 def test_manifest_and_architecture_must_agree(tmp_path):
@@ -36,12 +46,16 @@ def test_manifest_and_architecture_must_agree(tmp_path):
     with pytest.raises(zoo.ManifestError, match="embedding has size 8, the manifest says 16"):
         zoo.load("tiny_net", pretrained=False, manifest=path)
     path = write_manifest(tmp_path / "n.json", input={"shape": [32, 32, 3]})
-    with pytest.raises(zoo.ManifestError, match=r"takes inputs \(28, 28, 1\), the manifest says \(32, 32, 3\)"):
+    with pytest.raises(
+        zoo.ManifestError, match=r"takes inputs \(28, 28, 1\), the manifest says \(32, 32, 3\)"
+    ):
         zoo.load("tiny_net", pretrained=False, manifest=path)
 
 
 def test_unknown_builder_suggests(tmp_path):
-    path = write_manifest(tmp_path / "m.json", architecture={"builder": "tiny_tset_net", "kwargs": {}})
+    path = write_manifest(
+        tmp_path / "m.json", architecture={"builder": "tiny_tset_net", "kwargs": {}}
+    )
     with pytest.raises(zoo.BuilderNotFoundError, match="Did you mean 'tiny_test_net'"):
         zoo.load("tiny_net", pretrained=False, manifest=path)
 

@@ -1,4 +1,4 @@
-"""A tiny test architecture (a few KB of weights) registered as a zoo builder, and its manifest fields."""
+"""A tiny test architecture (a few KB of weights) registered as a zoo builder, and its entry."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ class TinyL2Normalize(keras.layers.Layer):
         self.epsilon = epsilon
 
     def call(self, x):
-        return x / keras.ops.sqrt(keras.ops.maximum(keras.ops.sum(x * x, axis=-1, keepdims=True), self.epsilon))
+        return x / keras.ops.sqrt(
+            keras.ops.maximum(keras.ops.sum(x * x, axis=-1, keepdims=True), self.epsilon)
+        )
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}
@@ -41,15 +43,27 @@ register_builder("tiny_test_net", build_tiny_net, overwrite=True)
 def tiny_entry(**overrides) -> dict:
     entry = {
         "repo_id": "kzoo-test/tiny_net.v1",
-        "architecture": {"builder": "tiny_test_net", "kwargs": {"embedding_size": 8, "classes": 10}},
+        "architecture": {
+            "builder": "tiny_test_net",
+            "kwargs": {"embedding_size": 8, "classes": 10},
+        },
         "input": {"shape": [28, 28, 1], "dtype": "float32", "scale": 1 / 255, "offset": 0.0},
         "outputs": ["embedding", "logits"],
         "embedding_size": 8,
         "classes": 10,
-        "eval": {"evaluator": "classification", "dataset": "fashion_mnist", "split": "test", "kwargs": {}},
+        "eval": {
+            "evaluator": "classification",
+            "dataset": "fashion_mnist",
+            "split": "test",
+            "kwargs": {},
+        },
         "metrics": {"accuracy": 0.1, "recall_at_1": 0.2},
         "metrics_tolerance": 0.005,
-        "recipe": {"script": "tests/zoo/tiny_zoo.py", "command": "python -m pytest tests/zoo", "args": {"seed": 0}},
+        "recipe": {
+            "script": "tests/zoo/tiny_zoo.py",
+            "command": "python -m pytest tests/zoo",
+            "args": {"seed": 0},
+        },
         "license": "apache-2.0",
         "papers": [{"title": "SphereFace", "url": "https://arxiv.org/abs/1704.08063"}],
         "tags": ["test"],
