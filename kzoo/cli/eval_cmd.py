@@ -30,6 +30,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.add_argument(
+        "--local-hub",
+        action="store_true",
+        help="serve the project's hub/ with olah and fetch from it",
+    )
+    parser.add_argument("--hub-dir", default=None, help="with --local-hub: the bundles' folder")
     add_manifest_option(parser)
     parser.set_defaults(func=run)
 
@@ -40,9 +46,18 @@ def _fmt(value) -> str:
 
 @zoo_errors
 def run(args: argparse.Namespace) -> int:
-    from kzoo.zoo import evaluate
+    import contextlib
 
-    report = evaluate(
+    from kzoo.zoo import evaluate, local_hub
+
+    serving = local_hub(args.hub_dir) if args.local_hub else contextlib.nullcontext()
+    with serving:
+        report = _evaluate(evaluate, args)
+    return _print(report, args)
+
+
+def _evaluate(evaluate, args: argparse.Namespace) -> dict:
+    return evaluate(
         args.name,
         limit=args.limit,
         progress=not args.no_progress,
@@ -51,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         pretrained=not args.random_weights,
         data_dir=args.data_dir,
     )
+
+
+def _print(report: dict, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -18,6 +18,7 @@ from kzoo.zoo.hub import fetch
 from kzoo.zoo.loading import get_manifest, info, list_models, load
 from kzoo.zoo.manifest import Manifest
 from kzoo.zoo.model_entry import ModelEntry
+from kzoo.zoo.olah_server import OlahServer, local_hub
 from kzoo.zoo.registry import (
     get_builder,
     get_evaluator,
@@ -35,6 +36,7 @@ __all__ = [
     "ManifestError",
     "ModelEntry",
     "NotPublishedError",
+    "OlahServer",
     "OfflineCacheMissError",
     "PublishError",
     "RemoteFileError",
@@ -49,6 +51,7 @@ __all__ = [
     "info",
     "list_models",
     "load",
+    "local_hub",
     "register_builder",
     "register_evaluator",
     "registered_builders",

@@ -39,6 +39,12 @@ _TRUE = {"1", "on", "yes", "true"}
 OFFICIAL_ENDPOINT = "https://huggingface.co"
 
 
+class _SilentTqdm(tqdm):
+    def __init__(self, *args, **kwargs):
+        kwargs["disable"] = True
+        super().__init__(*args, **kwargs)
+
+
 def hub_endpoint() -> str:
     return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
 
@@ -204,7 +210,7 @@ def _diagnose(entry: ModelEntry, filename: str, revision: str, err: Exception) -
 
 
 def _download(
-    entry: ModelEntry, filename: str, revision: str, force: bool
+    entry: ModelEntry, filename: str, revision: str, force: bool, progress: bool = True
 ) -> tuple[Path, str | None]:
     endpoint = hub_endpoint()
     url = huggingface_hub.hf_hub_url(entry.repo_id, filename, revision=revision, endpoint=endpoint)
@@ -222,6 +228,8 @@ def _download(
             cache_dir=hub_cache_dir(),
             endpoint=endpoint,
             force_download=force,
+            library_name="kzoo",
+            tqdm_class=tqdm if progress else _SilentTqdm,
         )
     except Exception as err:  # noqa: BLE001
         huggingface_hub.close_session()
@@ -285,7 +293,9 @@ def fetch(
         leave=False,
     )
     for filename in bar:
-        paths[filename], commit_hash = _download(entry, filename, revision, force_download)
+        paths[filename], commit_hash = _download(
+            entry, filename, revision, force_download, progress
+        )
         commit = commit or commit_hash
     commit = commit or Path(os.path.realpath(paths[files[0]])).parent.name
     check_manifest = revision == pinned or commit == pinned or paths[files[0]].parent.name == pinned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -11,6 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from kzoo.zoo.errors import ZooError
@@ -133,3 +135,24 @@ class OlahServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def local_hub(hub_dir: str | os.PathLike | None = None) -> Iterator[OlahServer]:
+    """Serves `hub_dir` (default: the project's `hub/`) with olah and sets `HF_ENDPOINT` meanwhile.
+
+    Example:
+        >>> with local_hub():
+        ...     model = kzoo.load("sphereface_resnet20")
+    """
+    server = OlahServer(hub_dir).start()
+    previous = os.environ.get("HF_ENDPOINT")
+    os.environ["HF_ENDPOINT"] = server.url
+    try:
+        yield server
+    finally:
+        if previous is None:
+            os.environ.pop("HF_ENDPOINT", None)
+        else:
+            os.environ["HF_ENDPOINT"] = previous
+        server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -49,6 +50,14 @@ def test_eval_prints_recorded_beside_measured(hub_env, capsys):
     assert f"{acc['measured']:.4f}" == line.split()[2]
     expected = 0 if all(r["ok"] for r in report["rows"]) else 1
     assert main([*report_args[:-1], "--check"]) == expected
+
+
+def test_eval_with_local_hub_serves_the_bundles_itself(hub_env, monkeypatch, capsys):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing there: --local-hub must serve
+    argv = ["eval", "tiny_net", "--limit", "32", "--no-progress", "--local-hub"]
+    assert main([*argv, "--hub-dir", str(hub_env.hub_dir)]) == 0
+    assert "first 32 samples of fashion_mnist/test" in capsys.readouterr().out
+    assert os.environ["HF_ENDPOINT"] == "http://127.0.0.1:9"
 
 
 def test_publish_command_pins_the_same_commit_as_the_api(tmp_path, capsys):
