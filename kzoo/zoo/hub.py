@@ -269,7 +269,9 @@ def fetch(
     paths: dict[str, Path] = {}
     missing = []
     for filename in files:
-        path = None if force_download else _cached(entry, filename, revision)
+        # a commit's files never change: use the cache first; a branch or tag may have moved on
+        cache_first = not force_download and (_SHA1.match(revision) or is_offline())
+        path = _cached(entry, filename, revision) if cache_first else None
         if path is None:
             missing.append(filename)
         else:

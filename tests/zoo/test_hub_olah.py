@@ -60,6 +60,15 @@ def test_offline_from_cache_needs_no_server(hub_env, monkeypatch):
     assert_same(zoo.load(TINY_KEY, progress=False), hub_env.models["v2"])
 
 
+def test_offline_by_tag_from_cache(hub_env, monkeypatch):
+    with pytest.warns(UserWarning):
+        zoo.load(TINY_KEY, revision="v1", progress=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.warns(UserWarning):
+        assert_same(zoo.load(TINY_KEY, revision="v1", progress=False), hub_env.models["v1"])
+
+
 def test_include_head_false_gives_the_embedding_model(hub_env):
     embedder = zoo.load(TINY_KEY, include_head=False, progress=False)
     emb = np.asarray(embedder(X))

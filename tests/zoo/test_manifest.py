@@ -111,3 +111,11 @@ def test_entry_attributes():
     assert (entry.name, entry.tag, entry.revision, entry.embedding_size) == ("net", "a", SHA, 8)
     with pytest.raises(AttributeError):
         _ = entry.not_a_field
+
+
+def test_packaged_manifest_is_the_repository_one():
+    import kzoo.zoo
+
+    packaged = Path(kzoo.zoo.__file__).resolve().parent / "weights_manifest.json"
+    root = Path(__file__).resolve().parents[2] / "weights_manifest.json"
+    assert packaged.read_bytes() == root.read_bytes()
