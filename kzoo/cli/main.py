@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from kzoo.cli import demo
+# Each module has `add_parser(subparsers)`. Optional ones (another issue adds them) are skipped
+# while absent: `export_cmd` (`kzoo export NAME`, the LiteRT export) plugs in by existing.
+SUBCOMMANDS = ("demo", "list_cmd", "info_cmd", "eval_cmd", "export_cmd", "publish_cmd", "hub_cmd")
+OPTIONAL = ("export_cmd",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,7 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kzoo", description="kzoo: Keras 3 embedding-learning model zoo"
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    demo.add_parser(subparsers)
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"kzoo.cli.{name}")
+        except ModuleNotFoundError as err:
+            if name in OPTIONAL and err.name == f"kzoo.cli.{name}":
+                continue
+            raise
+        module.add_parser(subparsers)
     return parser
 
 

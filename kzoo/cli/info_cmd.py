@@ -1,0 +1,49 @@
+"""`kzoo info NAME`: a model's manifest entry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from kzoo.cli._zoo_args import add_manifest_option, zoo_errors
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("info", help="show a zoo model's manifest entry")
+    parser.add_argument("name", help="name (its default tag) or name.tag")
+    parser.add_argument("--json", action="store_true", help="print the entry as JSON")
+    add_manifest_option(parser)
+    parser.set_defaults(func=run)
+
+
+@zoo_errors
+def run(args: argparse.Namespace) -> int:
+    from kzoo.zoo import info
+
+    entry = info(args.name, manifest=args.manifest)
+    if args.json:
+        print(json.dumps(entry, indent=2))
+        return 0
+    print(f"{entry['key']}{'  (default tag)' if entry['default'] else ''}")
+    print(f"  repository   {entry['repo_id']} @ {entry['revision'] or 'unpublished'}")
+    print(
+        f"  input        {tuple(entry['input']['shape'])} {entry['input'].get('dtype', 'float32')}"
+    )
+    print(
+        f"  outputs      {', '.join(entry['outputs'])} (embedding {entry['embedding_size']}-d"
+        + (f", {entry['classes']} classes)" if entry["classes"] else ")")
+    )
+    print(
+        f"  architecture {entry['architecture']['builder']} "
+        f"{json.dumps(entry['architecture'].get('kwargs', {}))}"
+    )
+    ev = entry["eval"]
+    print(f"  evaluation   {ev['evaluator']} on {ev['dataset']}/{ev['split']}")
+    for metric, value in sorted(entry["metrics"].items()):
+        print(f"    {metric:20s} {value:.4f}")
+    recipe = entry["recipe"]
+    if recipe.get("command"):
+        print(f"  recipe       {recipe['command']}")
+    for name, spec in sorted(entry["files"].items()):
+        print(f"  file         {name:18s} {spec['size']:>10d} B  sha256 {spec['sha256']}")
+    return 0

@@ -1,0 +1,59 @@
+"""The model zoo: manifest, registries, fetching through the HF Hub, publishing, evaluation."""
+
+from kzoo.zoo.errors import (
+    BuilderNotFoundError,
+    DownloadError,
+    HashMismatchError,
+    ManifestError,
+    NotPublishedError,
+    OfflineCacheMissError,
+    PublishError,
+    RemoteFileError,
+    RevisionNotFoundError,
+    UnknownModelError,
+    ZooError,
+)
+from kzoo.zoo.evaluation import evaluate
+from kzoo.zoo.hub import fetch
+from kzoo.zoo.loading import get_manifest, info, list_models, load
+from kzoo.zoo.manifest import Manifest
+from kzoo.zoo.model_entry import ModelEntry
+from kzoo.zoo.olah_server import OlahServer, local_hub
+from kzoo.zoo.registry import (
+    get_builder,
+    get_evaluator,
+    register_builder,
+    register_evaluator,
+    registered_builders,
+    registered_evaluators,
+)
+
+__all__ = [
+    "BuilderNotFoundError",
+    "DownloadError",
+    "HashMismatchError",
+    "Manifest",
+    "ManifestError",
+    "ModelEntry",
+    "NotPublishedError",
+    "OlahServer",
+    "OfflineCacheMissError",
+    "PublishError",
+    "RemoteFileError",
+    "RevisionNotFoundError",
+    "UnknownModelError",
+    "ZooError",
+    "evaluate",
+    "fetch",
+    "get_builder",
+    "get_evaluator",
+    "get_manifest",
+    "info",
+    "list_models",
+    "load",
+    "local_hub",
+    "register_builder",
+    "register_evaluator",
+    "registered_builders",
+    "registered_evaluators",
+]

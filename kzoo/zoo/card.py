@@ -1,0 +1,111 @@
+"""The README.md model card of a published zoo repository (HF metadata + recipe + metrics)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from huggingface_hub import EvalResult, ModelCardData
+
+DATASET_NAMES = {
+    "mnist": "MNIST",
+    "fashion_mnist": "Fashion-MNIST",
+    "omniglot": "Omniglot",
+    "att_faces": "AT&T faces",
+    "trr_synthetic": "TRR synthetic",
+}
+
+
+def card_data(key: str, entry: dict[str, Any]) -> ModelCardData:
+    ev = entry["eval"]
+    dataset = ev["dataset"]
+    task = ev.get(
+        "task", "image-classification" if entry.get("classes") else "image-feature-extraction"
+    )
+    results = [
+        EvalResult(
+            task_type=task,
+            dataset_type=dataset,
+            dataset_name=DATASET_NAMES.get(dataset, dataset),
+            dataset_split=ev["split"],
+            metric_type=metric,
+            metric_value=float(value),
+            metric_name=f"{metric} ({ev['split']})",
+        )
+        for metric, value in sorted(entry["metrics"].items())
+    ]
+    return ModelCardData(
+        library_name="keras",
+        license=entry.get("license", "apache-2.0"),
+        tags=sorted({"kzoo", "keras", "embedding", "metric-learning", *entry.get("tags", [])}),
+        datasets=sorted({dataset, *entry.get("datasets", [])}),
+        pipeline_tag=task,
+        model_name=key,
+        eval_results=results or None,
+    )
+
+
+def render_card(key: str, entry: dict[str, Any]) -> str:
+    """The full README.md text: YAML front matter, then what the model is and how to load it."""
+    ev, recipe = entry["eval"], entry["recipe"]
+    lines = ["---", card_data(key, entry).to_yaml().strip(), "---", "", f"# {key}", ""]
+    if entry.get("description"):
+        lines += [entry["description"], ""]
+    lines += [
+        f"A [kzoo](https://github.com/kzoo/kzoo) model: {entry['embedding_size']}-d embeddings"
+        + (f" and {entry['classes']}-class logits" if entry.get("classes") else "")
+        + f" for inputs of shape {tuple(entry['input']['shape'])}"
+        + f" (pixel values × {entry['input'].get('scale', 1 / 255):.6g}"
+        + f" + {entry['input'].get('offset', 0.0):g}).",
+        "",
+        "## Use",
+        "",
+        "```python",
+        "import kzoo",
+        f'model = kzoo.load("{key}")  # files verified against the manifest\'s sha256',
+        f'embedder = kzoo.load("{key}", include_head=False)',
+        "",
+        "import keras  # or plain Keras, once kzoo is imported (its layers are registered)",
+        f'model = keras.saving.load_model("hf://{entry["repo_id"]}")',
+        "```",
+        "",
+        f"Outputs, in order: {', '.join(entry['outputs'])}.",
+        "",
+        "## Results",
+        "",
+        f"Measured with `kzoo eval {key}` on the {DATASET_NAMES.get(ev['dataset'], ev['dataset'])} "
+        f"{ev['split']} split (evaluator `{ev['evaluator']}`).",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
+    lines += [f"| {m} | {v:.4f} |" for m, v in sorted(entry["metrics"].items())] or [
+        "| (not measured yet) | |"
+    ]
+    lines += ["", "## Training recipe", ""]
+    if recipe.get("script"):
+        lines.append(f"Script: `{recipe['script']}`")
+        lines.append("")
+    if recipe.get("command"):
+        lines += ["```bash", recipe["command"], "```", ""]
+    if recipe.get("args"):
+        lines += [
+            "Arguments:",
+            "",
+            "```json",
+            json.dumps(recipe["args"], indent=2, sort_keys=True),
+            "```",
+            "",
+        ]
+    papers = entry.get("papers", [])
+    if papers:
+        lines += ["## Papers", ""]
+        lines += [f"- [{p['title']}]({p['url']})" for p in papers]
+        lines.append("")
+    lines += ["## Files", "", "| file | sha256 | bytes |", "|---|---|---|"]
+    lines += [
+        f"| {f} | `{s['sha256']}` | {s['size']} |"
+        for f, s in sorted(entry.get("files", {}).items())
+    ]
+    lines.append("")
+    return "\n".join(lines)

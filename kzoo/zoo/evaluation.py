@@ -1,0 +1,150 @@
+"""`kzoo eval`: re-measure a manifest entry's metrics on its split, beside the recorded ones.
+
+Evaluators are registered by name (`kzoo.zoo.register_evaluator`); the training recipes add their
+own. `classification` (top-1 accuracy of the logits, Recall@1 of the cosine nearest neighbour among
+the evaluated embeddings) is built in.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from kzoo.zoo.loading import ManifestLike, get_manifest, load
+from kzoo.zoo.model_entry import ModelEntry
+from kzoo.zoo.registry import get_evaluator, register_evaluator
+
+DEFAULT_TOLERANCE = 0.005
+
+
+def load_split(
+    dataset: str, split: str, data_dir: str | os.PathLike | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of `split` ('train' or 'test') of an image-classification dataset."""
+    from kzoo import datasets
+
+    loaders = {"mnist": datasets.load_mnist, "fashion_mnist": datasets.load_fashion_mnist}
+    if dataset not in loaders:
+        raise ValueError(
+            f"`dataset` must be one of {sorted(loaders)} for this evaluator, got {dataset!r}."
+        )
+    if split not in ("train", "test"):
+        raise ValueError(f"`split` must be 'train' or 'test', got {split!r}.")
+    train, test = loaders[dataset](data_dir)
+    return train if split == "train" else test
+
+
+def preprocess(images: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
+    """`images * scale + offset`, then `(x - mean) / std` if given, in the input shape."""
+    x = images.astype("float32") * float(spec.get("scale", 1 / 255)) + float(
+        spec.get("offset", 0.0)
+    )
+    if "mean" in spec:
+        x = (x - float(spec["mean"])) / float(spec.get("std", 1.0))
+    return x.reshape((len(x), *spec["shape"])).astype(spec.get("dtype", "float32"))
+
+
+def predict(
+    model: Any, x: np.ndarray, batch_size: int = 256, progress: bool = True, desc: str = "eval"
+) -> list:
+    """The model's outputs on `x`, batch by batch with a progress bar; always a list of arrays."""
+    chunks: list[list[np.ndarray]] = []
+    starts = range(0, len(x), batch_size)
+    for start in tqdm(starts, desc=desc, unit="batch", disable=not progress, leave=False):
+        out = model(x[start : start + batch_size], training=False)
+        out = out if isinstance(out, (list, tuple)) else [out]
+        chunks.append([np.asarray(o) for o in out])
+    return [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
+
+
+def recall_at_1(embeddings: np.ndarray, labels: np.ndarray, chunk: int = 1024) -> float:
+    """Fraction of samples whose cosine nearest neighbour (itself excluded) has the same label."""
+    e = embeddings.astype("float64")
+    e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+    hits = 0
+    for start in range(0, len(e), chunk):
+        sim = e[start : start + chunk] @ e.T
+        idx = np.arange(start, min(start + chunk, len(e)))
+        sim[idx - start, idx] = -np.inf
+        hits += int(np.sum(labels[np.argmax(sim, axis=1)] == labels[idx]))
+    return hits / len(e)
+
+
+@register_evaluator("classification")
+def classification(
+    model: Any,
+    entry: ModelEntry,
+    *,
+    limit: int | None = None,
+    progress: bool = True,
+    data_dir: str | os.PathLike | None = None,
+    batch_size: int = 256,
+) -> dict[str, float]:
+    """Top-1 `accuracy` of the logits and `recall_at_1` of the embeddings on the entry's split."""
+    images, labels = load_split(entry.eval["dataset"], entry.eval["split"], data_dir)
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+    outputs = predict(
+        model, preprocess(images, entry.input), batch_size, progress, desc=f"eval {entry.key}"
+    )
+    named = dict(zip(entry.outputs, outputs, strict=True))
+    labels = labels.astype("int64")
+    metrics = {"recall_at_1": recall_at_1(named["embedding"], labels)}
+    if "logits" in named:
+        metrics["accuracy"] = float(np.mean(np.argmax(named["logits"], axis=1) == labels))
+    return metrics
+
+
+def evaluate(
+    name: str,
+    *,
+    limit: int | None = None,
+    progress: bool = True,
+    manifest: ManifestLike = None,
+    revision: str | None = None,
+    pretrained: bool = True,
+    data_dir: str | os.PathLike | None = None,
+) -> dict[str, Any]:
+    """Loads the model and measures its metrics with the entry's evaluator.
+
+    Returns `{"key", "dataset", "split", "limit", "rows": [{"metric", "recorded", "measured",
+    "delta", "ok"}]}`; `ok` is `|delta| <= metrics_tolerance` (only meaningful on the full split).
+    """
+    entry: ModelEntry = get_manifest(manifest).resolve(name)
+    model = load(
+        entry.key,
+        revision=revision,
+        pretrained=pretrained,
+        include_head=True,
+        manifest=manifest,
+        progress=progress,
+    )
+    ev = entry.eval
+    measured = get_evaluator(ev["evaluator"])(
+        model, entry, limit=limit, progress=progress, data_dir=data_dir, **ev.get("kwargs", {})
+    )
+    tol = float(entry.data.get("metrics_tolerance", DEFAULT_TOLERANCE))
+    rows = []
+    for metric in sorted(set(measured) | set(entry.metrics)):
+        rec, got = entry.metrics.get(metric), measured.get(metric)
+        delta = None if rec is None or got is None else float(got) - float(rec)
+        rows.append(
+            {
+                "metric": metric,
+                "recorded": rec,
+                "measured": got,
+                "delta": delta,
+                "ok": delta is not None and abs(delta) <= tol,
+            }
+        )
+    return {
+        "key": entry.key,
+        "dataset": ev["dataset"],
+        "split": ev["split"],
+        "limit": limit,
+        "tolerance": tol,
+        "rows": rows,
+    }

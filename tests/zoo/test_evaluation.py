@@ -1,0 +1,65 @@
+"""The evaluation machinery: metrics against loop references, and `evaluate` through the hub."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kzoo.zoo as zoo
+from kzoo.zoo.evaluation import load_split, predict, preprocess, recall_at_1
+from tests.zoo.tiny_zoo import TINY_KEY
+
+
+def recall_at_1_loops(emb, labels):
+    emb = np.asarray(emb, dtype=np.float64)
+    hits = 0
+    for i in range(len(emb)):
+        best, best_j = -np.inf, -1
+        for j in range(len(emb)):
+            if i == j:
+                continue
+            cos = float(np.dot(emb[i], emb[j]) / (np.linalg.norm(emb[i]) * np.linalg.norm(emb[j])))
+            if cos > best:
+                best, best_j = cos, j
+        hits += labels[best_j] == labels[i]
+    return hits / len(emb)
+
+
+def test_recall_at_1_matches_loops():
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(37, 5))
+    labels = rng.integers(0, 4, size=37)
+    assert recall_at_1(emb, labels, chunk=8) == pytest.approx(recall_at_1_loops(emb, labels))
+
+
+def test_preprocess_and_load_split():
+    x, y = load_split("fashion_mnist", "test")
+    assert x.shape == (10_000, 28, 28) and y.shape == (10_000,)
+    spec = {"shape": [28, 28, 1], "scale": 1 / 255, "offset": -0.5}
+    out = preprocess(x[:4], spec)
+    assert out.shape == (4, 28, 28, 1) and out.dtype == np.float32
+    np.testing.assert_allclose(out[1, 5, 7, 0], x[1, 5, 7] / 255 - 0.5, atol=1e-6)
+    with pytest.raises(ValueError, match="`split`"):
+        load_split("mnist", "val")
+    with pytest.raises(ValueError, match="`dataset`"):
+        load_split("imagenet", "test")
+
+
+def test_evaluate_remeasures_beside_recorded(hub_env):
+    report = zoo.evaluate(TINY_KEY, limit=128, progress=False)
+    rows = {r["metric"]: r for r in report["rows"]}
+    assert set(rows) == {"accuracy", "recall_at_1"}
+    assert (
+        rows["accuracy"]["recorded"] == 0.1 and report["split"] == "test" and report["limit"] == 128
+    )
+    x, y = load_split("fashion_mnist", "test")
+    emb, logits = predict(
+        hub_env.models["v2"], preprocess(x[:128], {"shape": [28, 28, 1]}), progress=False
+    )
+    expected_acc = sum(int(np.argmax(logits[i]) == y[i]) for i in range(128)) / 128
+    assert rows["accuracy"]["measured"] == pytest.approx(expected_acc)
+    assert rows["recall_at_1"]["measured"] == pytest.approx(
+        recall_at_1_loops(emb, y[:128].astype(int))
+    )
+    assert rows["accuracy"]["delta"] == pytest.approx(expected_acc - 0.1)
+    assert rows["accuracy"]["ok"] == (abs(expected_acc - 0.1) <= 0.005)
