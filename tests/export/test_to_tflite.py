@@ -243,7 +243,7 @@ def test_verify_fails_for_another_model(tmp_path):
     assert result["passed"] is False and result["outputs"]["embedding"]["max_abs_diff"] > 1e-2
 
 
-def test_weights_trained_under_jax_export_from_tensorflow(tmp_path):
+def test_weights_from_jax_export_from_tensorflow(tmp_path):
     pytest.importorskip("jax")
     script = BUILD_SOURCE + textwrap.dedent(
         f"""
@@ -251,14 +251,13 @@ def test_weights_trained_under_jax_export_from_tensorflow(tmp_path):
         keras.utils.set_random_seed(3)
         model = build_model()
         rng = np.random.default_rng(3)
-        x = rng.random((64, 28, 28, 1), dtype=np.float32)
-        y = rng.integers(0, 10, 64)
-        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        model.compile(optimizer="adam", loss=[None, loss])
-        model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+        x = rng.random((8, 28, 28, 1), dtype=np.float32)
+        # New values written by the JAX backend (no fit: XLA compiles are slow on shared CPUs).
+        noisy = [w + rng.normal(0, 0.1, w.shape).astype(w.dtype) for w in model.get_weights()]
+        model.set_weights(noisy)
         model.save_weights(r"{tmp_path / "jax.weights.h5"}")
-        embedding, logits = model.predict(x[:8], verbose=0)
-        np.savez(r"{tmp_path / "jax.npz"}", x=x[:8], embedding=embedding, logits=logits)
+        embedding, logits = (np.asarray(v) for v in model(x, training=False))
+        np.savez(r"{tmp_path / "jax.npz"}", x=x, embedding=embedding, logits=logits)
         print(keras.backend.backend())
         """
     )
