@@ -118,10 +118,8 @@ def main() -> None:
                 "accuracy_change": check["outputs"]["logits"]["accuracy_change"],
             }
         )
-    keras_file = os.path.join(workdir, "cnn.weights.h5")
-    model.save_weights(keras_file)
     keras_accuracy = check["outputs"]["logits"]["keras_accuracy"]
-    common = {"size_bytes": os.path.getsize(keras_file), "accuracy": keras_accuracy}
+    common = {"size_bytes": 4 * model.count_params(), "accuracy": keras_accuracy}
     rows.append(
         {
             "runtime": "Keras predict",

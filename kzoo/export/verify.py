@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from kzoo.export import _flatbuffer
+from kzoo.export.unsupported_ops_error import UnsupportedOpsError
 
 KINDS = ("embedding", "logits", "other")
 
@@ -66,7 +67,8 @@ def verify_tflite(
     agreement (same argmax) and, with labels, Keras vs LiteRT accuracy and their change. For
     `embedding` outputs: agreement of the leave-one-out nearest neighbour (cosine) within `x`
     and, with labels, the 1-NN accuracy of each. Also checks that the file's output tensors are
-    named and ordered as the Keras outputs.
+    named and ordered as the Keras outputs. A file that needs flex or custom ops (e.g. from
+    Keras' own `model.export(format="litert")`) raises `UnsupportedOpsError` before running.
 
     Args:
         model: the Keras model that was exported (any backend can run it).
@@ -91,6 +93,9 @@ def verify_tflite(
     path = os.fspath(path)
     with open(path, "rb") as f:
         content = f.read()
+    unsupported = _flatbuffer.non_builtin_ops(_flatbuffer.read_model(content))
+    if unsupported:
+        raise UnsupportedOpsError(unsupported)
     meta = _flatbuffer.read_metadata(content) or {}
     quantize = meta.get("quantize", "unknown")
     interpreter = load_interpreter(path)
@@ -131,7 +136,11 @@ def verify_tflite(
     report["passed"] = (
         None
         if tolerance is None
-        else bool(order_ok and all(outputs[n]["max_abs_diff"] <= tolerance for n in checked))
+        else bool(
+            order_ok
+            and not report["non_builtin_ops"]
+            and all(outputs[n]["max_abs_diff"] <= tolerance for n in checked)
+        )
     )
     return report
 

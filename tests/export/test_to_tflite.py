@@ -151,7 +151,14 @@ class _Arcsin(keras.layers.Layer):
         return keras.ops.arcsin(keras.ops.clip(x, -0.9, 0.9))
 
 
-@pytest.mark.parametrize("layer_cls, op", [(_Arccos, "Acos"), (_Arcsin, "Asin")])
+class _Cumprod(keras.layers.Layer):
+    def call(self, x):
+        return keras.ops.cumprod(keras.ops.abs(x) + 0.5, axis=-1)
+
+
+@pytest.mark.parametrize(
+    "layer_cls, op", [(_Arccos, "Acos"), (_Arcsin, "Asin"), (_Cumprod, "Cumprod")]
+)
 def test_flex_ops_are_refused_with_the_op_named(layer_cls, op, tmp_path):
     inputs = keras.Input((4,), name="x")
     model = keras.Model(inputs, layer_cls(name="bad_angle")(keras.layers.Dense(3)(inputs)))
@@ -164,6 +171,19 @@ def test_flex_ops_are_refused_with_the_op_named(layer_cls, op, tmp_path):
     assert "SELECT_TF_OPS" in str(info.value)
     assert target.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.tflite"]
+
+
+def test_keras_litert_export_enables_flex_and_we_detect_it(tmp_path):
+    inputs = keras.Input((4,), name="x")
+    model = keras.Model(inputs, _Cumprod()(keras.layers.Dense(3)(inputs)))
+    path = tmp_path / "keras.tflite"
+    model.export(str(path), format="litert", verbose=False)  # Keras adds SELECT_TF_OPS silently
+    assert _flatbuffer.non_builtin_ops(_flatbuffer.read_model(path.read_bytes())) == [
+        "Flex:Cumprod"
+    ]
+    x = np.random.default_rng(4).random((2, 4), dtype=np.float32)
+    with pytest.raises(UnsupportedOpsError, match="Flex:Cumprod"):
+        verify_tflite(model, path, x)
 
 
 def test_quantized_files_work(trained, data, tmp_path):
