@@ -91,7 +91,10 @@ def to_tflite(
 
     def serve(*args: Any) -> dict[str, Any]:
         outputs = model(list(args) if len(args) > 1 else args[0], training=False)
-        flat = list(outputs.values()) if isinstance(outputs, dict) else keras.tree.flatten(outputs)
+        if isinstance(outputs, dict):
+            flat = [outputs[key] for key in _output_structure(model)]  # the model's key order
+        else:
+            flat = keras.tree.flatten(outputs)
         return {name: tensor for name, tensor in zip(names, flat, strict=True)}
 
     workdir = tempfile.mkdtemp(prefix="kzoo_export_")
@@ -183,7 +186,8 @@ def _input_specs(model: keras.Model) -> tuple[list[str], list[Any]]:
 
     names, specs = [], []
     for i, tensor in enumerate(model.inputs):
-        name = _clean(getattr(tensor, "name", ""), f"input_{i}")
+        history = getattr(tensor, "_keras_history", None)
+        name = _clean(history.operation.name if history else tensor.name, f"input_{i}")
         names.append(name)
         specs.append(tf.TensorSpec((None, *tensor.shape[1:]), tensor.dtype, name=name))
     if len(set(names)) != len(names):
@@ -191,8 +195,15 @@ def _input_specs(model: keras.Model) -> tuple[list[str], list[Any]]:
     return names, specs
 
 
+def _output_structure(model: keras.Model) -> Any:
+    try:
+        return model.output  # keeps a dict's own key order; Sequential models have none
+    except AttributeError:
+        return model.outputs
+
+
 def _output_names(model: keras.Model, output_names: Sequence[str] | None) -> list[str]:
-    outputs = model.outputs
+    outputs = _output_structure(model)
     count = len(keras.tree.flatten(outputs))
     if output_names is not None:
         if isinstance(output_names, str) or len(output_names) != count:

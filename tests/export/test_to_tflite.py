@@ -131,6 +131,27 @@ def test_output_names_and_order_follow_keras(order, output_names, tmp_path):
     assert _flatbuffer.read_metadata(open(report.path, "rb").read())["output_names"] == expected
 
 
+def test_dict_outputs_keep_the_model_key_order(tmp_path):
+    inputs = keras.Input((5,), name="features")
+    outputs = {
+        "z_logits": keras.layers.Dense(3)(inputs),
+        "a_embedding": keras.layers.Dense(2)(inputs),
+    }
+    model = keras.Model(inputs, outputs)
+    report = to_tflite(model, tmp_path / "d.tflite")
+    assert report.input_names == ("features",) and report.output_names == (
+        "z_logits",
+        "a_embedding",
+    )
+    x = np.random.default_rng(5).random((3, 5), dtype=np.float32)
+    names, values = _invoke(report.path, x)
+    assert names == ["z_logits", "a_embedding"]
+    reference = model.predict(x, verbose=0)
+    for name, value in zip(names, values, strict=True):
+        np.testing.assert_allclose(value, reference[name], atol=1e-5)
+    assert verify_tflite(model, report.path, x)["passed"] is True
+
+
 def test_single_output_sequential_model(tmp_path):
     model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, name="scores")])
     report = to_tflite(model, tmp_path / "s.tflite")
