@@ -148,7 +148,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         size = f"{r['size_bytes'] / 1024:.1f} KiB" + (
-            " (.weights.h5)" if r["runtime"].startswith("Keras") else ""
+            " (fp32 params)" if r["runtime"].startswith("Keras") else ""
         )
         extra = (
             f"{r['accuracy_change']:+.4f} | {r['top1_agreement']:.4f} "
