@@ -6,10 +6,8 @@ import argparse
 import importlib
 import sys
 
-# Each module has `add_parser(subparsers)`. Optional ones (another issue adds them) are skipped
-# while absent: `export_cmd` (`kzoo export NAME`, the LiteRT export) plugs in by existing.
+# Each module has `add_parser(subparsers)`.
 SUBCOMMANDS = ("demo", "list_cmd", "info_cmd", "eval_cmd", "export_cmd", "publish_cmd", "hub_cmd")
-OPTIONAL = ("export_cmd",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,13 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"kzoo.cli.{name}")
-        except ModuleNotFoundError as err:
-            if name in OPTIONAL and err.name == f"kzoo.cli.{name}":
-                continue
-            raise
-        module.add_parser(subparsers)
+        importlib.import_module(f"kzoo.cli.{name}").add_parser(subparsers)
     return parser
 
 

@@ -13,7 +13,7 @@ from kzoo.zoo.errors import (
     UnknownModelError,
     ZooError,
 )
-from kzoo.zoo.evaluation import evaluate
+from kzoo.zoo.evaluation import evaluate, load_data
 from kzoo.zoo.hub import fetch
 from kzoo.zoo.loading import get_manifest, info, list_models, load
 from kzoo.zoo.manifest import Manifest
@@ -51,6 +51,7 @@ __all__ = [
     "info",
     "list_models",
     "load",
+    "load_data",
     "local_hub",
     "register_builder",
     "register_evaluator",

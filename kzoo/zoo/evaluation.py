@@ -47,6 +47,18 @@ def preprocess(images: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
     return x.reshape((len(x), *spec["shape"])).astype(spec.get("dtype", "float32"))
 
 
+def load_data(
+    name: str, *, manifest: ManifestLike = None, data_dir: str | os.PathLike | None = None
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Model-ready `(x_train, y_train), (x_test, y_test)` of a zoo entry's evaluation dataset."""
+    entry: ModelEntry = get_manifest(manifest).resolve(name)
+    splits = []
+    for split in ("train", "test"):
+        images, labels = load_split(entry.eval["dataset"], split, data_dir)
+        splits.append((preprocess(images, entry.input), labels.astype("int64")))
+    return splits[0], splits[1]
+
+
 def predict(
     model: Any, x: np.ndarray, batch_size: int = 256, progress: bool = True, desc: str = "eval"
 ) -> list:

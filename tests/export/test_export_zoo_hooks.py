@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(
 )
 pytest.importorskip("ai_edge_litert")
 
-from kzoo.cli import export as export_cli  # noqa: E402
+from kzoo.cli import export_cmd as export_cli  # noqa: E402
 from kzoo.export.zoo_export import export_zoo_model  # noqa: E402
 
 
