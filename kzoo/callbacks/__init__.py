@@ -1,0 +1,3 @@
+"""Keras callbacks: λ schedules, memory banks, monitors, weight projection."""
+
+from kzoo.callbacks.weight_projection import WeightProjection, project_kernel

@@ -1,0 +1,3 @@
+"""Backbone and model builders."""
+
+from kzoo.models.resnet_cifar import build_resnet_cifar
