@@ -48,11 +48,17 @@ class WeightProjection(keras.callbacks.Callback):
             raise TypeError(f"`norm` must be a positive number; received {norm!r}.")
         if not math.isfinite(norm) or norm <= 0:
             raise ValueError(f"`norm` must be a positive number; received {norm!r}.")
-        if isinstance(every_n_steps, bool) or not isinstance(every_n_steps, int) or every_n_steps <= 0:
+        if (
+            isinstance(every_n_steps, bool)
+            or not isinstance(every_n_steps, int)
+            or every_n_steps <= 0
+        ):
             raise ValueError(f"`every_n_steps` must be a positive int; received {every_n_steps!r}.")
         if layer_names is not None:
             if isinstance(layer_names, str) or not all(isinstance(n, str) for n in layer_names):
-                raise TypeError(f"`layer_names` must be a list of layer names; received {layer_names!r}.")
+                raise TypeError(
+                    f"`layer_names` must be a list of layer names; received {layer_names!r}."
+                )
             layer_names = list(layer_names)
         self.norm = float(norm)
         self.every_n_steps = every_n_steps
@@ -85,7 +91,9 @@ class WeightProjection(keras.callbacks.Callback):
             self.model.jax_state_sync()
         for layer in self._layers():
             kernel = layer.kernel
-            kernel.assign(ops.cast(project_kernel(ops.cast(kernel, "float32"), self.norm), kernel.dtype))
+            kernel.assign(
+                ops.cast(project_kernel(ops.cast(kernel, "float32"), self.norm), kernel.dtype)
+            )
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._steps = 0

@@ -92,7 +92,9 @@ class DecoupledConv2D(DecoupledBase):
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         channels = input_shape[self._channel_axis]
         if channels is None:
-            raise ValueError(f"The channel dimension of the inputs must be known; got {input_shape}.")
+            raise ValueError(
+                f"The channel dimension of the inputs must be known; got {input_shape}."
+            )
         self.kernel = self.add_weight(
             name="kernel",
             shape=(*self.kernel_size, channels, self.filters),
@@ -116,7 +118,9 @@ class DecoupledConv2D(DecoupledBase):
     def call(self, inputs: Any) -> Any:
         inputs = ops.cast(inputs, self.compute_dtype)
         dot = self._conv(inputs, ops.cast(self.kernel, self.compute_dtype))
-        squares = ops.sum(ops.square(ops.cast(inputs, "float32")), axis=self._channel_axis, keepdims=True)
+        squares = ops.sum(
+            ops.square(ops.cast(inputs, "float32")), axis=self._channel_axis, keepdims=True
+        )
         x_sq = self._conv(squares, ops.ones((*self.kernel_size, 1, 1), dtype="float32"))
         w_sq = ops.sum(ops.square(ops.cast(self.kernel, "float32")), axis=(0, 1, 2))
         return self.decouple(dot, x_sq, w_sq, channel_axis=self._channel_axis)

@@ -71,7 +71,9 @@ def build_resnet_cifar(
     Recognition", CVPR 2016 (Sec. 4.2); W. Liu et al., "Decoupled Networks", CVPR 2018.
     """
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
-        raise ValueError(f"`depth` must be 6n + 2 with n ≥ 1 (20, 32, 56, ...); received {depth!r}.")
+        raise ValueError(
+            f"`depth` must be 6n + 2 with n ≥ 1 (20, 32, 56, ...); received {depth!r}."
+        )
     if isinstance(embedding_dim, bool) or not isinstance(embedding_dim, int) or embedding_dim <= 0:
         raise ValueError(f"`embedding_dim` must be a positive int; received {embedding_dim!r}.")
     widths = tuple(widths)
@@ -79,13 +81,17 @@ def build_resnet_cifar(
         raise ValueError(f"`widths` must be three positive ints; received {widths!r}.")
     input_shape = tuple(input_shape)
     if len(input_shape) != 3:
-        raise ValueError(f"`input_shape` must be (height, width, channels); received {input_shape!r}.")
+        raise ValueError(
+            f"`input_shape` must be (height, width, channels); received {input_shape!r}."
+        )
     conv = _check_factory(conv_layer, "conv_layer")
     shortcut_conv = _check_factory(shortcut_conv_layer, "shortcut_conv_layer")
     blocks = (depth - 2) // 6
 
     def conv_bn(x: Any, filters: int, strides: int, prefix: str, relu: bool) -> Any:
-        x = conv(filters, 3, strides=strides, padding="same", use_bias=False, name=f"{prefix}_conv")(x)
+        x = conv(
+            filters, 3, strides=strides, padding="same", use_bias=False, name=f"{prefix}_conv"
+        )(x)
         x = keras.layers.BatchNormalization(name=f"{prefix}_bn")(x)
         return keras.layers.Activation("relu", name=f"{prefix}_relu")(x) if relu else x
 
@@ -99,12 +105,18 @@ def build_resnet_cifar(
             y = conv_bn(y, filters, 1, f"{prefix}_2", relu=False)
             if strides != 1 or x.shape[-1] != filters:
                 x = shortcut_conv(
-                    filters, 1, strides=strides, padding="same", use_bias=False,
+                    filters,
+                    1,
+                    strides=strides,
+                    padding="same",
+                    use_bias=False,
                     name=f"{prefix}_shortcut_conv",
                 )(x)
                 x = keras.layers.BatchNormalization(name=f"{prefix}_shortcut_bn")(x)
             x = keras.layers.Add(name=f"{prefix}_add")([x, y])
             x = keras.layers.Activation("relu", name=f"{prefix}_out")(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    outputs = keras.layers.Dense(embedding_dim, activation=embedding_activation, name="embedding")(x)
+    outputs = keras.layers.Dense(embedding_dim, activation=embedding_activation, name="embedding")(
+        x
+    )
     return keras.Model(inputs, outputs, name=name or f"resnet{depth}_cifar")

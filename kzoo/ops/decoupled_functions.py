@@ -28,7 +28,7 @@ Angular activations take c = cos θ (and `k` for the sigmoid one):
 
 Everything uses TFLite builtins only (no acos/asin): θ = arctan2(√(1 − c²), c) with 1 − c²
 floored at `ANGLE_EPSILON` = 1e-6, so gradients stay finite at c = ±1 (|dθ/dc| ≤ 1000). The
-floor changes θ only where |c| > 1 − 5·10⁻⁷, by less than 1e-3 rad; elsewhere θ is exact to
+floor changes θ only where |c| > 1 − 5·10⁻⁷, by at most 1e-3 rad; elsewhere θ is exact to
 float rounding. The sigmoid activation is evaluated in the equivalent, overflow-free form
 tanh((π/2 − θ)/(2k)) / tanh(π/(4k)).
 """
