@@ -25,9 +25,9 @@ class WeightProjection(keras.callbacks.Callback):
     outputs for w and s·w/‖w‖, but the gradient with respect to w shrinks as ‖w‖ grows;
     Liu et al. (2018) therefore project the kernels back to norm s periodically. By default
     the callback projects the `kernel` of every `DecoupledConv2D`/`DecoupledDense` layer with
-    `weighting="none"` (the forward pass is unchanged); `layer_names` selects layers by name
-    instead (any layer with a `kernel`, e.g. weighted decoupled layers or `Conv2D`, whose
-    outputs then do change).
+    `weighting="none"` (the forward pass is unchanged up to the ε in their norms);
+    `layer_names` selects layers by name instead (any layer with a `kernel`, e.g. weighted
+    decoupled layers or `Conv2D`, whose outputs then do change).
 
     Args:
         norm: the target norm s (> 0).
