@@ -48,6 +48,11 @@ class DecoupledBase(keras.layers.Layer):
         learnable_rho: learn one ρ per output channel, parametrized as ρ = max(r², 1e-4)
             with r initialized to √rho (the paper's recommended "only ρ learnable" setting).
         epsilon: ε added to squared norms (> 0).
+        normalize_norm: feed h with ‖x‖/m instead of ‖x‖, m being the batch mean of ‖x‖ in
+            training and its moving average at inference, as in the authors' released code
+            (their `xnorm_bn`); it keeps bounded h such as tanh(‖x‖/ρ) out of saturation when
+            patch norms are large. The angle always uses the raw ‖x‖.
+        norm_momentum: momentum of that moving average, in [0, 1).
         use_bias, activation, kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, kernel_constraint, bias_constraint: as in `keras.layers.Dense`.
 
@@ -66,6 +71,8 @@ class DecoupledBase(keras.layers.Layer):
         weighting: str = "none",
         learnable_rho: bool = False,
         epsilon: float = 1e-4,
+        normalize_norm: bool = False,
+        norm_momentum: float = 0.99,
         use_bias: bool = False,
         activation: Any = None,
         kernel_initializer: Any = "glorot_uniform",
@@ -94,6 +101,16 @@ class DecoupledBase(keras.layers.Layer):
         self.weighting = weighting
         self.learnable_rho = learnable_rho
         self.epsilon = _positive_number(epsilon, "epsilon")
+        if not isinstance(normalize_norm, bool):
+            raise TypeError(f"`normalize_norm` must be a bool; received {normalize_norm!r}.")
+        if (
+            isinstance(norm_momentum, bool)
+            or not isinstance(norm_momentum, (int, float))
+            or not 0.0 <= norm_momentum < 1.0
+        ):
+            raise ValueError(f"`norm_momentum` must be in [0, 1); received {norm_momentum!r}.")
+        self.normalize_norm = normalize_norm
+        self.norm_momentum = float(norm_momentum)
         self.use_bias = bool(use_bias)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -104,6 +121,7 @@ class DecoupledBase(keras.layers.Layer):
         self.bias_constraint = keras.constraints.get(bias_constraint)
         self.radius = None
         self.bias = None
+        self.moving_norm_mean = None
 
     def _build_decoupled_weights(self, channels: int) -> None:
         if self.learnable_rho:
@@ -112,6 +130,14 @@ class DecoupledBase(keras.layers.Layer):
                 shape=(channels,),
                 initializer=keras.initializers.Constant(math.sqrt(self.rho)),
                 trainable=True,
+            )
+        if self.normalize_norm:
+            self.moving_norm_mean = self.add_weight(
+                name="moving_norm_mean",
+                shape=(),
+                initializer="ones",
+                trainable=False,
+                autocast=False,
             )
         if self.use_bias:
             self.bias = self.add_weight(
@@ -129,7 +155,18 @@ class DecoupledBase(keras.layers.Layer):
         radius = ops.cast(self.radius, "float32")
         return ops.maximum(ops.square(radius), _MIN_LEARNED_RHO)
 
-    def decouple(self, dot: Any, x_sq: Any, w_sq: Any, channel_axis: int = -1) -> Any:
+    def _norm_scale(self, x_norm: Any, training: bool | None) -> Any:
+        if not training:
+            return ops.cast(self.moving_norm_mean, "float32")
+        mean = ops.mean(x_norm)
+        moving = ops.cast(self.moving_norm_mean, "float32")
+        updated = moving * self.norm_momentum + ops.stop_gradient(mean) * (1.0 - self.norm_momentum)
+        self.moving_norm_mean.assign(ops.cast(updated, self.moving_norm_mean.dtype))
+        return mean
+
+    def decouple(
+        self, dot: Any, x_sq: Any, w_sq: Any, channel_axis: int = -1, training: bool | None = None
+    ) -> Any:
         """h(‖w‖, ‖x‖)·g(θ) from ⟨w, x⟩, ‖x‖² (broadcastable) and ‖w‖² (one per channel)."""
         ndim = len(dot.shape)
         shape = [1] * ndim
@@ -145,7 +182,10 @@ class DecoupledBase(keras.layers.Layer):
         rho = self.effective_rho()
         if self.radius is not None:
             rho = per_channel(rho)
-        h = self._magnitude_fn(x_norm, alpha=self.alpha, rho=rho, beta=self.beta)
+        h_norm = x_norm
+        if self.normalize_norm:
+            h_norm = x_norm / (self._norm_scale(x_norm, training) + 1e-6)
+        h = self._magnitude_fn(h_norm, alpha=self.alpha, rho=rho, beta=self.beta)
         if self.weighting == "linear":
             h = h * w_norm
         elif self.weighting == "nonlinear":
@@ -171,6 +211,8 @@ class DecoupledBase(keras.layers.Layer):
                 "weighting": self.weighting,
                 "learnable_rho": self.learnable_rho,
                 "epsilon": self.epsilon,
+                "normalize_norm": self.normalize_norm,
+                "norm_momentum": self.norm_momentum,
                 "use_bias": self.use_bias,
                 "activation": keras.activations.serialize(self.activation),
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),

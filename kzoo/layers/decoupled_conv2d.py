@@ -43,8 +43,8 @@ class DecoupledConv2D(DecoupledBase):
             (as in `keras.layers.Conv2D`).
         **kwargs: the decoupling arguments of `kzoo.layers.DecoupledBase` (`magnitude`,
             `angular`, `alpha`, `rho`, `beta`, `sigmoid_k`, `weighting`, `learnable_rho`,
-            `epsilon`, `use_bias` (default False), `activation`, initializers, regularizers,
-            constraints) and base layer keywords.
+            `epsilon`, `normalize_norm`, `norm_momentum`, `use_bias` (default False),
+            `activation`, initializers, regularizers, constraints) and base layer keywords.
 
     Example:
         >>> layer = DecoupledConv2D(16, 3, padding="same", magnitude="tanh", angular="cosine")
@@ -115,7 +115,7 @@ class DecoupledConv2D(DecoupledBase):
             dilation_rate=self.dilation_rate,
         )
 
-    def call(self, inputs: Any) -> Any:
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
         inputs = ops.cast(inputs, self.compute_dtype)
         dot = self._conv(inputs, ops.cast(self.kernel, self.compute_dtype))
         squares = ops.sum(
@@ -123,7 +123,7 @@ class DecoupledConv2D(DecoupledBase):
         )
         x_sq = self._conv(squares, ops.ones((*self.kernel_size, 1, 1), dtype="float32"))
         w_sq = ops.sum(ops.square(ops.cast(self.kernel, "float32")), axis=(0, 1, 2))
-        return self.decouple(dot, x_sq, w_sq, channel_axis=self._channel_axis)
+        return self.decouple(dot, x_sq, w_sq, channel_axis=self._channel_axis, training=training)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -22,8 +22,8 @@ class DecoupledDense(DecoupledBase):
         units: number of outputs.
         **kwargs: the decoupling arguments of `kzoo.layers.DecoupledBase` (`magnitude`,
             `angular`, `alpha`, `rho`, `beta`, `sigmoid_k`, `weighting`, `learnable_rho`,
-            `epsilon`, `use_bias` (default False), `activation`, initializers, regularizers,
-            constraints) and base layer keywords.
+            `epsilon`, `normalize_norm`, `norm_momentum`, `use_bias` (default False),
+            `activation`, initializers, regularizers, constraints) and base layer keywords.
 
     Example:
         >>> layer = DecoupledDense(10, magnitude="sphere", angular="linear")
@@ -54,12 +54,12 @@ class DecoupledDense(DecoupledBase):
         self._build_decoupled_weights(self.units)
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: features})
 
-    def call(self, inputs: Any) -> Any:
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
         inputs = ops.cast(inputs, self.compute_dtype)
         dot = ops.matmul(inputs, ops.cast(self.kernel, self.compute_dtype))
         x_sq = ops.sum(ops.square(ops.cast(inputs, "float32")), axis=-1, keepdims=True)
         w_sq = ops.sum(ops.square(ops.cast(self.kernel, "float32")), axis=0)
-        return self.decouple(dot, x_sq, w_sq)
+        return self.decouple(dot, x_sq, w_sq, training=training)
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return (*input_shape[:-1], self.units)

@@ -31,7 +31,9 @@ class TestWeightProjection(TestCase):
         kernel = np.random.default_rng(0).normal(size=(2, 3, 4, 5)).astype("float32")
         projected = to_numpy(project_kernel(kernel, 2.5))
         for j in range(5):
-            expected = 2.5 * kernel[..., j] / np.sqrt(np.sum(kernel[..., j].astype(np.float64) ** 2))
+            expected = (
+                2.5 * kernel[..., j] / np.sqrt(np.sum(kernel[..., j].astype(np.float64) ** 2))
+            )
             self.assertAllClose(projected[..., j], expected, atol=1e-5, rtol=1e-5)
         self.assertAllFinite(project_kernel(np.zeros((3, 2), "float32"), 1.0))
 
@@ -56,7 +58,9 @@ class TestWeightProjection(TestCase):
         named = WeightProjection(norm=0.5, layer_names=["plain"])
         named.set_model(model)
         named.project()
-        self.assertAllClose(_column_norms(model.get_layer("plain").kernel), np.full(2, 0.5), atol=1e-5)
+        self.assertAllClose(
+            _column_norms(model.get_layer("plain").kernel), np.full(2, 0.5), atol=1e-5
+        )
 
     def test_serialization(self):
         callback = WeightProjection(norm=3.0, every_n_steps=7, layer_names=["a", "b"])

@@ -35,14 +35,26 @@ def angular(name, c, k=0.3):
     if name == "sigmoid":
         a = math.pi / (2.0 * k)
         u = theta / k - a
-        return (1.0 + math.exp(-a)) / (1.0 - math.exp(-a)) * (1.0 - math.exp(u)) / (1.0 + math.exp(u))
+        return (
+            (1.0 + math.exp(-a)) / (1.0 - math.exp(-a)) * (1.0 - math.exp(u)) / (1.0 + math.exp(u))
+        )
     if name == "square_cosine":
         return math.copysign(1.0, math.cos(theta)) * math.cos(theta) ** 2
     raise KeyError(name)
 
 
-def decoupled(w, x, magnitude_name, angular_name, alpha=1.0, rho=1.0, beta=0.5, k=0.3,
-              weighting="none", eps=EPS):
+def decoupled(
+    w,
+    x,
+    magnitude_name,
+    angular_name,
+    alpha=1.0,
+    rho=1.0,
+    beta=0.5,
+    k=0.3,
+    weighting="none",
+    eps=EPS,
+):
     """One output from flat vectors w and x."""
     dot = float(np.sum(w * x))
     xn = math.sqrt(float(np.sum(x * x)) + eps)

@@ -28,7 +28,11 @@ def _inputs(seed=0, shape=(2, 6, 7, 3)):
 
 
 def _reference(layer, x):
-    rho = to_numpy(layer.effective_rho()) if layer.learnable_rho else np.full(layer.filters, layer.rho)
+    rho = (
+        to_numpy(layer.effective_rho())
+        if layer.learnable_rho
+        else np.full(layer.filters, layer.rho)
+    )
     return ref.conv2d(
         x.astype(np.float64),
         to_numpy(layer.kernel).astype(np.float64),
@@ -80,7 +84,9 @@ class TestDecoupledConv2D(TestCase):
     @pytest.mark.parametrize("geometry", GEOMETRIES)
     def test_unification_with_conv2d(self, geometry):
         x = _inputs(3, (2, 9, 8, 3))
-        layer = DecoupledConv2D(6, magnitude="linear", angular="cosine", weighting="linear", **geometry)
+        layer = DecoupledConv2D(
+            6, magnitude="linear", angular="cosine", weighting="linear", **geometry
+        )
         conv = keras.layers.Conv2D(6, use_bias=False, **geometry)
         layer.build(x.shape)
         conv.build(x.shape)
@@ -89,7 +95,12 @@ class TestDecoupledConv2D(TestCase):
 
     def test_unification_with_bias_and_activation(self):
         x = _inputs(4)
-        kwargs = {"padding": "same", "use_bias": True, "activation": "relu", "bias_initializer": "ones"}
+        kwargs = {
+            "padding": "same",
+            "use_bias": True,
+            "activation": "relu",
+            "bias_initializer": "ones",
+        }
         layer = DecoupledConv2D(4, 3, magnitude="linear", weighting="linear", **kwargs)
         conv = keras.layers.Conv2D(4, 3, **kwargs)
         layer.build(x.shape)
@@ -125,8 +136,16 @@ class TestDecoupledConv2D(TestCase):
         x = _inputs(6)
         self.run_layer_test(
             DecoupledConv2D,
-            {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "magnitude": "ball",
-             "angular": "sigmoid", "learnable_rho": True, "use_bias": True},
+            {
+                "filters": 4,
+                "kernel_size": 3,
+                "strides": 2,
+                "padding": "same",
+                "magnitude": "ball",
+                "angular": "sigmoid",
+                "learnable_rho": True,
+                "use_bias": True,
+            },
             x,
             expected_output_shape=(2, 3, 4, 4),
             expected_num_trainable_weights=3,
@@ -156,9 +175,19 @@ class TestDecoupledConv2D(TestCase):
 
     def test_serialization_round_trip(self):
         layer = DecoupledConv2D(
-            8, (3, 2), strides=(2, 1), padding="SAME", magnitude="mix", angular="square_cosine",
-            weighting="nonlinear", alpha=2.0, beta=0.1, sigmoid_k=0.5, epsilon=1e-3,
-            kernel_regularizer="l2", name="dc",
+            8,
+            (3, 2),
+            strides=(2, 1),
+            padding="SAME",
+            magnitude="mix",
+            angular="square_cosine",
+            weighting="nonlinear",
+            alpha=2.0,
+            beta=0.1,
+            sigmoid_k=0.5,
+            epsilon=1e-3,
+            kernel_regularizer="l2",
+            name="dc",
         )
         revived = self.run_serialization_test(layer)
         assert revived.padding == "same" and revived.kernel_size == (3, 2)
@@ -181,7 +210,11 @@ class TestDecoupledConv2D(TestCase):
             ({"strides": 0}, ValueError, "`strides` must be"),
             ({"padding": "causal"}, ValueError, "`padding` must be 'valid' or 'same'"),
             ({"data_format": "nhwc"}, ValueError, "`data_format` must be"),
-            ({"strides": 2, "dilation_rate": 2}, ValueError, "`dilation_rate` > 1 is not supported"),
+            (
+                {"strides": 2, "dilation_rate": 2},
+                ValueError,
+                "`dilation_rate` > 1 is not supported",
+            ),
         ],
     )
     def test_bad_arguments(self, kwargs, error, message):
@@ -192,3 +225,51 @@ class TestDecoupledConv2D(TestCase):
     def test_bad_input_rank(self):
         with pytest.raises(ValueError, match="ndim"):
             DecoupledConv2D(2, 3)(np.zeros((2, 5, 5), "float32"))
+
+
+class TestNormalizeNorm(TestCase):
+    def test_training_uses_batch_mean_and_updates_moving_average(self):
+        x = _inputs(8)
+        layer = DecoupledConv2D(3, 3, magnitude="tanh", normalize_norm=True, norm_momentum=0.9)
+        layer.build(x.shape)
+        kernel = to_numpy(layer.kernel).astype(np.float64)
+        norms = np.zeros((2, 4, 5))
+        for n, i, j in itertools.product(*(range(s) for s in norms.shape)):
+            patch = x[n, i : i + 3, j : j + 3].astype(np.float64)
+            norms[n, i, j] = np.sqrt(np.sum(patch**2) + layer.epsilon)
+        mean = norms.mean()
+
+        def reference(scale):
+            out = np.zeros((*norms.shape, 3))
+            for n, i, j, f in itertools.product(*(range(s) for s in out.shape)):
+                w = kernel[..., f]
+                patch = x[n, i : i + 3, j : j + 3].astype(np.float64)
+                wn = np.sqrt(np.sum(w**2) + layer.epsilon)
+                cos = np.sum(w * patch) / (wn * norms[n, i, j])
+                out[n, i, j, f] = np.tanh(norms[n, i, j] / (scale + 1e-6)) * cos
+            return out
+
+        self.assertAllClose(layer(x, training=True), reference(mean), atol=1e-4, rtol=1e-4)
+        self.assertAllClose(layer.moving_norm_mean, 0.9 + 0.1 * mean, atol=1e-5, rtol=1e-5)
+        self.assertAllClose(layer(x), reference(0.9 + 0.1 * mean), atol=1e-4, rtol=1e-4)
+        self.assertAllFinite(layer_gradients(layer, x, training=True))
+
+    def test_layer_test_and_bad_arguments(self):
+        self.run_layer_test(
+            DecoupledConv2D,
+            {
+                "filters": 2,
+                "kernel_size": 3,
+                "magnitude": "tanh",
+                "normalize_norm": True,
+                "learnable_rho": True,
+            },
+            _inputs(9),
+            expected_output_shape=(2, 4, 5, 2),
+            expected_num_trainable_weights=2,
+            run_precision_checks=False,
+        )
+        with pytest.raises(TypeError, match="`normalize_norm` must be a bool"):
+            DecoupledConv2D(2, 3, normalize_norm="yes")
+        with pytest.raises(ValueError, match=r"`norm_momentum` must be in \[0, 1\)"):
+            DecoupledConv2D(2, 3, norm_momentum=1.0)

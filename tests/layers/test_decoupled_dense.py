@@ -21,7 +21,9 @@ def _inputs(seed=0, shape=(4, 6)):
 
 
 def _reference(layer, x):
-    rho = to_numpy(layer.effective_rho()) if layer.learnable_rho else np.full(layer.units, layer.rho)
+    rho = (
+        to_numpy(layer.effective_rho()) if layer.learnable_rho else np.full(layer.units, layer.rho)
+    )
     return ref.dense(
         x.astype(np.float64),
         to_numpy(layer.kernel).astype(np.float64),
@@ -79,8 +81,14 @@ class TestDecoupledDense(TestCase):
     def test_layer_test_shapes_saving_precision(self):
         self.run_layer_test(
             DecoupledDense,
-            {"units": 3, "magnitude": "segmented", "angular": "linear", "learnable_rho": True,
-             "use_bias": True, "activation": "relu"},
+            {
+                "units": 3,
+                "magnitude": "segmented",
+                "angular": "linear",
+                "learnable_rho": True,
+                "use_bias": True,
+                "activation": "relu",
+            },
             _inputs(3),
             expected_output_shape=(4, 3),
             expected_num_trainable_weights=3,

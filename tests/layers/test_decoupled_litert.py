@@ -11,12 +11,33 @@ from kzoo.testing import to_numpy
 def _model():
     keras.utils.set_random_seed(0)
     inputs = keras.Input((10, 10, 2), batch_size=2)
-    x = DecoupledConv2D(4, 3, padding="same", magnitude="tanh", angular="sigmoid",
-                        learnable_rho=True)(inputs)
-    x = DecoupledConv2D(4, 3, strides=2, magnitude="segmented", angular="linear",
-                        weighting="nonlinear", use_bias=True)(x)
-    x = DecoupledConv2D(4, 2, dilation_rate=2, padding="same", magnitude="mix",
-                        angular="square_cosine", activation="relu")(x)
+    x = DecoupledConv2D(
+        4,
+        3,
+        padding="same",
+        magnitude="tanh",
+        angular="sigmoid",
+        learnable_rho=True,
+        normalize_norm=True,
+    )(inputs)
+    x = DecoupledConv2D(
+        4,
+        3,
+        strides=2,
+        magnitude="segmented",
+        angular="linear",
+        weighting="nonlinear",
+        use_bias=True,
+    )(x)
+    x = DecoupledConv2D(
+        4,
+        2,
+        dilation_rate=2,
+        padding="same",
+        magnitude="mix",
+        angular="square_cosine",
+        activation="relu",
+    )(x)
     x = keras.layers.Flatten()(x)
     x = DecoupledDense(6, magnitude="ball", angular="cosine", weighting="linear")(x)
     x = DecoupledDense(3, magnitude="log", angular="linear")(x)
@@ -30,6 +51,7 @@ def test_litert_builtins_only_matches_keras():
     tf = pytest.importorskip("tensorflow")
     interpreter_module = pytest.importorskip("ai_edge_litert.interpreter")
     model = _model()
+    model.layers[1].moving_norm_mean.assign(3.0)
     x = np.random.default_rng(0).normal(size=(2, 10, 10, 2)).astype("float32")
     x[0, :4, :4] = 0.0  # zero patches
     expected = to_numpy(model(x))

@@ -38,7 +38,9 @@ class TestResNetCIFAR(TestCase):
         assert 260_000 < trainable < 290_000, trainable
 
     def test_decoupled_factory_and_keras_round_trip(self):
-        factory = functools.partial(DecoupledConv2D, magnitude="tanh", angular="cosine", learnable_rho=True)
+        factory = functools.partial(
+            DecoupledConv2D, magnitude="tanh", angular="cosine", learnable_rho=True
+        )
         model = build_resnet_cifar(8, embedding_dim=16, conv_layer=factory, widths=(4, 8, 8))
         assert _count(model, DecoupledConv2D) == 7
         assert _count(model, keras.layers.Conv2D) == 2  # the projection shortcuts stay plain
@@ -50,7 +52,10 @@ class TestResNetCIFAR(TestCase):
 
     def test_shortcut_factory_and_input_shape(self):
         model = build_resnet_cifar(
-            8, input_shape=(32, 32, 3), embedding_dim=8, widths=(4, 8, 16),
+            8,
+            input_shape=(32, 32, 3),
+            embedding_dim=8,
+            widths=(4, 8, 16),
             conv_layer=keras.layers.Conv2D,
             shortcut_conv_layer=functools.partial(DecoupledConv2D, magnitude="linear"),
         )
@@ -60,12 +65,17 @@ class TestResNetCIFAR(TestCase):
 
     def test_fit_reduces_loss(self):
         keras.utils.set_random_seed(0)
-        factory = functools.partial(DecoupledConv2D, magnitude="tanh", learnable_rho=True)
-        backbone = build_resnet_cifar(8, input_shape=(12, 12, 1), embedding_dim=8,
-                                      conv_layer=factory, widths=(4, 4, 8))
+        factory = functools.partial(
+            DecoupledConv2D, magnitude="tanh", learnable_rho=True, normalize_norm=True
+        )
+        backbone = build_resnet_cifar(
+            8, input_shape=(12, 12, 1), embedding_dim=8, conv_layer=factory, widths=(4, 4, 8)
+        )
         model = keras.Sequential([backbone, keras.layers.Dense(2)])
-        model.compile(optimizer=keras.optimizers.Adam(1e-2),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-2),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
         rng = np.random.default_rng(0)
         y = rng.integers(0, 2, size=32)
         x = rng.normal(size=(32, 12, 12, 1)).astype("float32") * 0.3

@@ -40,7 +40,9 @@ class TestDecoupledFunctions(TestCase):
         for alpha, rho, beta in [(1.0, 1.0, 0.5), (2.5, 0.7, 0.2)]:
             actual = fn(NORMS, alpha=alpha, rho=rho, beta=beta)
             expected = np.array([ref.magnitude(name, float(r), alpha, rho, beta) for r in NORMS])
-            self.assertAllClose(ops.broadcast_to(actual, NORMS.shape), expected, atol=1e-5, rtol=1e-5)
+            self.assertAllClose(
+                ops.broadcast_to(actual, NORMS.shape), expected, atol=1e-5, rtol=1e-5
+            )
 
     @pytest.mark.parametrize("name", sorted(ANGULAR_FUNCTIONS))
     def test_angular_matches_reference(self, name):
@@ -65,7 +67,9 @@ class TestDecoupledFunctions(TestCase):
     @pytest.mark.parametrize("name", sorted(ANGULAR_FUNCTIONS))
     def test_angular_gradients_finite_at_cos_pm1(self, name):
         fn = get_angular_function(name)
-        (grad,) = self.assertFiniteGradients(fn, np.array([-1.0, -1.0 + 1e-7, 0.0, 1.0 - 1e-7, 1.0], "float32"))
+        (grad,) = self.assertFiniteGradients(
+            fn, np.array([-1.0, -1.0 + 1e-7, 0.0, 1.0 - 1e-7, 1.0], "float32")
+        )
         assert np.max(np.abs(grad)) < 1e4
 
     @pytest.mark.parametrize("name", sorted(MAGNITUDE_FUNCTIONS))
@@ -79,7 +83,9 @@ class TestDecoupledFunctions(TestCase):
         for name, fn in ANGULAR_FUNCTIONS.items():
             out = fn(c)
             self.assertAllFinite(ops.cast(out, "float32"), msg=f"{name} {dtype}")
-            expected = np.array([ref.angular(name, float(v)) for v in to_numpy(ops.cast(c, "float32"))])
+            expected = np.array(
+                [ref.angular(name, float(v)) for v in to_numpy(ops.cast(c, "float32"))]
+            )
             self.assertAllClose(ops.cast(out, "float32"), expected, atol=0.05, rtol=0)
         r = ops.cast(NORMS, dtype)
         for name, fn in MAGNITUDE_FUNCTIONS.items():
@@ -89,8 +95,15 @@ class TestDecoupledFunctions(TestCase):
         theta = np.linspace(0.0, math.pi, 7)
         k = 0.3
         a = math.pi / (2 * k)
-        paper = (1 + np.exp(-a)) / (1 - np.exp(-a)) * (1 - np.exp(theta / k - a)) / (1 + np.exp(theta / k - a))
-        self.assertAllClose(get_angular_function("sigmoid")(np.cos(theta).astype("float32"), k=k), paper, atol=2e-3)
+        paper = (
+            (1 + np.exp(-a))
+            / (1 - np.exp(-a))
+            * (1 - np.exp(theta / k - a))
+            / (1 + np.exp(theta / k - a))
+        )
+        self.assertAllClose(
+            get_angular_function("sigmoid")(np.cos(theta).astype("float32"), k=k), paper, atol=2e-3
+        )
 
     def test_bad_names(self):
         with pytest.raises(ValueError, match="`magnitude` must be one of"):
