@@ -16,7 +16,7 @@ def _count(model, cls):
 
 
 class TestResNetCIFAR(TestCase):
-    @pytest.mark.parametrize("depth", [20, 32, 56])
+    @pytest.mark.parametrize("depth", [20, 56])
     def test_layout(self, depth):
         model = build_resnet_cifar(depth)
         n = (depth - 2) // 6
