@@ -56,6 +56,15 @@ class DecoupledBase(keras.layers.Layer):
         use_bias, activation, kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, kernel_constraint, bias_constraint: as in `keras.layers.Dense`.
 
+    Example (a subclass only implements `build` and `call`):
+        >>> class DecoupledDense1D(DecoupledBase):
+        ...     def build(self, shape):
+        ...         self.kernel = self.add_weight(shape=(shape[-1], 1))
+        ...         self._build_decoupled_weights(1)
+        ...     def call(self, x, training=None):
+        ...         return self.decouple(x @ self.kernel, ops.sum(x * x, -1, keepdims=True),
+        ...                              ops.sum(self.kernel**2, 0), training=training)
+
     Reference: W. Liu, Z. Liu, Z. Yu, B. Dai, R. Lin, Y. Wang, J. M. Rehg, L. Song,
     "Decoupled Networks", CVPR 2018.
     """
