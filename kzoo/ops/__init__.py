@@ -1,0 +1,11 @@
+"""Pure `keras.ops` functions shared by kzoo layers, heads and losses."""
+
+from kzoo.ops.angular_margin import cos_multiplicative_additive as cos_multiplicative_additive
+from kzoo.ops.angular_margin import cos_theta_plus_margin as cos_theta_plus_margin
+from kzoo.ops.angular_margin import sin_from_cos as sin_from_cos
+from kzoo.ops.cos_m_theta import cos_m_theta as cos_m_theta
+from kzoo.ops.cos_m_theta import lsoftmax_psi as lsoftmax_psi
+from kzoo.ops.cos_m_theta import multiple_angle_index as multiple_angle_index
+from kzoo.ops.cos_m_theta import sin_m_theta_over_sin_theta as sin_m_theta_over_sin_theta
+from kzoo.ops.l2_normalize import l2_normalize as l2_normalize
+from kzoo.ops.l2_normalize import safe_norm as safe_norm
