@@ -27,8 +27,10 @@ def l2_normalize(x: Any, axis: int = -1, epsilon: float = 1e-12) -> Any:
     """x / max(‖x‖, ε) along `axis`; zero vectors map to zero with finite gradients.
 
     Unlike `keras.ops.normalize` (whose norm is `sqrt(Σx²)`, NaN gradient at 0), the norm is
-    clamped before the square root. Computed in float32 for float16/bfloat16 inputs (ε² would
-    underflow) and cast back.
+    clamped before the square root. Below ε the output `x/ε` is treated as a constant by
+    back-propagation: its slope 1/ε is an artefact of ε that overflows float16 gradients, and a
+    (near-)zero vector has no direction to learn, so zero vectors give 0 with a zero gradient.
+    Computed in float32 for float16/bfloat16 inputs (ε² would underflow) and cast back.
 
     Args:
         x: input tensor.
@@ -43,4 +45,5 @@ def l2_normalize(x: Any, axis: int = -1, epsilon: float = 1e-12) -> Any:
     x32 = ops.cast(x, "float32")
     squared = ops.sum(ops.square(x32), axis=axis, keepdims=True)
     out = x32 * ops.rsqrt(ops.maximum(squared, epsilon * epsilon))
+    out = ops.where(squared >= epsilon * epsilon, out, ops.stop_gradient(out))
     return ops.cast(out, dtype)
