@@ -135,9 +135,7 @@ class MarginHead(keras.layers.Layer):
             raise ValueError(f"`labels` must have shape (batch,) or (batch, 1), got shape {shape}.")
         batch = embeddings.shape[0]
         if batch is not None and shape[0] is not None and shape[0] != batch:
-            raise ValueError(
-                f"`labels` has {shape[0]} entries but `embeddings` has {batch} rows."
-            )
+            raise ValueError(f"`labels` has {shape[0]} entries but `embeddings` has {batch} rows.")
         labels = ops.cast(labels, "int32")
         values = _concrete(labels)
         if values is None:

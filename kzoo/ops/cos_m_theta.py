@@ -81,5 +81,5 @@ def lsoftmax_psi(cos_theta: Any, m: int) -> Any:
     """
     cos_theta = ops.convert_to_tensor(cos_theta)
     k = multiple_angle_index(cos_theta, m)
-    sign = 1.0 - 2.0 * ops.mod(k, 2.0)
-    return sign * cos_m_theta(cos_theta, m) - 2.0 * k
+    sign = ops.cast(1.0 - 2.0 * ops.mod(k, 2.0), cos_theta.dtype)
+    return ops.subtract(ops.multiply(sign, cos_m_theta(cos_theta, m)), ops.multiply(2.0, k))

@@ -14,13 +14,15 @@ def safe_norm(x: Any, axis: int = -1, keepdims: bool = False, epsilon: float = 1
         x: input tensor.
         axis: axis to reduce.
         keepdims: keep the reduced axis with size 1.
-        epsilon: smallest norm returned. It is squared, so use float32 inputs with the default.
+        epsilon: smallest norm returned (computed in float32, so ε² does not underflow for
+            float16/bfloat16 inputs; the result is cast back to the input dtype).
 
     Example:
     >>> safe_norm(ops.zeros((2, 3)))  # [1e-12, 1e-12]
     """
-    squared = ops.sum(ops.square(x), axis=axis, keepdims=keepdims)
-    return ops.sqrt(ops.maximum(squared, epsilon * epsilon))
+    x = ops.convert_to_tensor(x)
+    squared = ops.sum(ops.square(ops.cast(x, "float32")), axis=axis, keepdims=keepdims)
+    return ops.cast(ops.sqrt(ops.maximum(squared, epsilon * epsilon)), x.dtype)
 
 
 def l2_normalize(x: Any, axis: int = -1, epsilon: float = 1e-12) -> Any:
