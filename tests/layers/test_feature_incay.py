@@ -57,7 +57,7 @@ class TestFeatureIncay(TestCase):
         grads16 = gradients(lambda f: layer.penalty(f, LOGITS, LABELS), FEATURES.astype("float16"))
         self.assertAllFinite(grads16)
 
-    def test_fit_collects_the_penalty(self):
+    def _fit(self, weight, epochs=3, optimizer="adam"):
         keras.utils.set_random_seed(0)
         rng = np.random.default_rng(0)
         y = rng.integers(0, 3, size=64).astype("int32")
@@ -65,19 +65,30 @@ class TestFeatureIncay(TestCase):
         inputs, labels = keras.Input((6,)), keras.Input((), dtype="int32")
         features = keras.layers.Dense(2)(inputs)
         logits = heads.NormFace(3, scale=8.0)([features, labels])
-        logits = FeatureIncay(0.1, mode="smooth")([features, logits, labels])
-        model = keras.Model([inputs, labels], logits)
-        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        before = float(
-            np.mean(np.linalg.norm(keras.Model(inputs, features).predict(x, verbose=0), axis=1))
-        )
-        history = model.fit([x, y], y, epochs=3, batch_size=16, verbose=0).history["loss"]
+        incay = FeatureIncay(weight, mode="smooth")
+        model = keras.Model([inputs, labels], incay([features, logits, labels]))
+        model.compile(optimizer, keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        history = model.fit([x, y], y, epochs=epochs, batch_size=16, verbose=0).history["loss"]
         assert np.all(np.isfinite(history))
-        after = float(
-            np.mean(np.linalg.norm(keras.Model(inputs, features).predict(x, verbose=0), axis=1))
-        )
-        assert after > before, (before, after)
+        embed = keras.Model(inputs, features)
+        return model, embed, incay, x, y
+
+    def test_model_loss_includes_the_penalty(self):
+        model, embed, incay, x, y = self._fit(0.5, epochs=1)
+        feats = embed.predict(x, verbose=0)
+        logits = model.predict([x, y], verbose=0)
+        ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+        penalty = _ref(feats, logits, y, 0.5, "smooth", 1.0)
+        total = model.evaluate([x, y], y, batch_size=64, verbose=0)
+        self.assertAllClose(total, float(keras.ops.convert_to_numpy(ce)) + penalty, rtol=1e-4)
         self.run_model_saving_test(model, [x, y], atol=1e-5)
+
+    def test_fit_grows_feature_norms(self):
+        norms = {}
+        for weight in (0.0, 1.0):
+            _, embed, _, x, _ = self._fit(weight, epochs=10, optimizer=keras.optimizers.SGD(0.1))
+            norms[weight] = float(np.mean(np.linalg.norm(embed.predict(x, verbose=0), axis=1)))
+        assert norms[1.0] > norms[0.0] * 1.05, norms
 
     def test_serialization_and_errors(self):
         self.run_serialization_test(FeatureIncay(0.2, mode="smooth", temperature=2.0))
