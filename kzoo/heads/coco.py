@@ -15,15 +15,16 @@ class CoCo(MarginHead):
     """Congenerous-cosine head: logits `α · x̂ · ĉ_j`, x̂ = x/‖x‖, ĉ_j = c_j/‖c_j‖.
 
     The class centroids `c_j` are this layer's kernel (learned by back-propagation, initialized
-    from a normal distribution like the paper's centers); the loss is the softmax cross-entropy
-    of these logits, pulling each feature towards its own centroid and away from the others in
-    cosine terms. The forward pass is the same as `NormFace` with a fixed scale α; CoCo has no
-    margin, so training and inference logits agree.
+    from a unit normal distribution like the reference code's centers; a small initial norm
+    would make Adam rotate the normalized centroids much faster than the features); the loss is
+    the softmax cross-entropy of these logits, pulling each feature towards its own centroid and
+    away from the others in cosine terms. The forward pass is the same as `NormFace` with a
+    fixed scale α; CoCo has no margin, so training and inference logits agree.
 
     Args:
         num_classes: number of classes (identities).
         alpha: the feature scale α > 0.
-        kernel_initializer: initializer of the centroids (default random normal).
+        kernel_initializer: initializer of the centroids (default `RandomNormal(stddev=1)`).
         **kwargs: `MarginHead` arguments.
 
     Example:
@@ -38,9 +39,11 @@ class CoCo(MarginHead):
         self,
         num_classes: int,
         alpha: float = 10.0,
-        kernel_initializer: Any = "random_normal",
+        kernel_initializer: Any = None,
         **kwargs: Any,
     ) -> None:
+        if kernel_initializer is None:
+            kernel_initializer = keras.initializers.RandomNormal(stddev=1.0)
         super().__init__(num_classes, kernel_initializer=kernel_initializer, **kwargs)
         self.alpha = check_positive("alpha", alpha)
 
