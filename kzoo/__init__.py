@@ -1,6 +1,6 @@
 """kzoo: a Keras 3 model zoo for discriminative embedding learning."""
 
-from kzoo import callbacks, datasets, export, layers, models, ops, testing, zoo
+from kzoo import callbacks, datasets, export, heads, layers, models, ops, testing, zoo
 from kzoo.version import __version__
 from kzoo.zoo import info, list_models, load
 
@@ -9,6 +9,7 @@ __all__ = [
     "callbacks",
     "datasets",
     "export",
+    "heads",
     "info",
     "layers",
     "list_models",

@@ -1,7 +1,15 @@
-"""Keras layers: decoupled operators, cosine normalization."""
+"""Keras layers: decoupled operators, cosine normalization, Feature Incay."""
 
+from kzoo.layers.cosine_normalization import CosineNormalization
 from kzoo.layers.decoupled_base import DecoupledBase
 from kzoo.layers.decoupled_conv2d import DecoupledConv2D
 from kzoo.layers.decoupled_dense import DecoupledDense
+from kzoo.layers.feature_incay import FeatureIncay
 
-__all__ = ["DecoupledBase", "DecoupledConv2D", "DecoupledDense"]
+__all__ = [
+    "CosineNormalization",
+    "DecoupledBase",
+    "DecoupledConv2D",
+    "DecoupledDense",
+    "FeatureIncay",
+]

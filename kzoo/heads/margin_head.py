@@ -1,0 +1,179 @@
+"""Base class of the margin-softmax heads: class weights, label checks, cosine logits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from kzoo.ops.l2_normalize import l2_normalize, safe_norm
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class MarginHead(keras.layers.Layer):
+    """A classifier layer over embeddings owning a `(embedding_dim, num_classes)` weight matrix.
+
+    Called as `head([embeddings, labels])` it returns logits with the margin applied to each
+    sample's target class; called as `head(embeddings)` it returns the margin-free logits (the
+    plain cosine / scaled-cosine classifier used at inference). Train with ordinary
+    `SparseCategoricalCrossentropy(from_logits=True)`.
+
+    Subclasses override `margin_cosine` (the target-class transform of cos θ) and `scale_logits`
+    (cos θ to logits, e.g. `s·cos θ` or `‖x‖‖w‖·cos θ`). Everything is computed in float32 and
+    the logits are cast to the layer's compute dtype, so float16/bfloat16 policies stay finite.
+
+    Labels: integer ids of shape `(batch,)` or `(batch, 1)` (integer-valued floats are accepted
+    and cast). Out-of-range labels raise a `ValueError` when they are concrete (eager calls); in a
+    compiled graph they cannot raise on every backend, so their rows become NaN, which makes the
+    loss NaN instead of silently dropping the margin.
+
+    The kernel layout `(embedding_dim, num_classes)` is the one of PyTorch Metric Learning's `W`.
+
+    Args:
+        num_classes: number of classes (> 1).
+        kernel_initializer: initializer of the class weights.
+        kernel_regularizer: optional regularizer of the class weights.
+        kernel_constraint: optional constraint of the class weights.
+        **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+
+    Example:
+    >>> head = kzoo.heads.CosFace(num_classes=10, scale=30.0, margin=0.35)
+    >>> train_logits = head([embeddings, labels]); test_logits = head(embeddings)
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        kernel_initializer: Any = "glorot_uniform",
+        kernel_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+            raise TypeError(f"`num_classes` must be an int, got {num_classes!r}.")
+        if num_classes < 2:
+            raise ValueError(f"`num_classes` must be at least 2, got num_classes={num_classes}.")
+        self.num_classes = int(num_classes)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+
+    def build(self, input_shape: Any) -> None:
+        embedding_shape = input_shape[0] if _is_pair(input_shape) else input_shape
+        if len(embedding_shape) != 2 or embedding_shape[-1] is None:
+            raise ValueError(
+                "`embeddings` must have shape (batch, embedding_dim) with a known embedding_dim, "
+                f"got shape {tuple(embedding_shape)}."
+            )
+        self.embedding_dim = int(embedding_shape[-1])
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=(self.embedding_dim, self.num_classes),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        if _is_pair(inputs):
+            if len(inputs) != 2:
+                raise ValueError(
+                    "A head takes `embeddings` or `[embeddings, labels]`, "
+                    f"got {len(inputs)} inputs."
+                )
+            embeddings, labels = inputs
+        else:
+            embeddings, labels = inputs, None
+        embeddings = ops.cast(embeddings, "float32")
+        kernel = ops.cast(self.kernel, "float32")
+        cosine = self.cosine(embeddings, kernel)
+        if labels is None:
+            logits = self.scale_logits(cosine, embeddings, kernel)
+        else:
+            labels, valid = self._check_labels(labels, embeddings)
+            one_hot = ops.one_hot(labels, self.num_classes, dtype="float32")
+            target = ops.sum(cosine * one_hot, axis=-1, keepdims=True)
+            margined = self.margin_cosine(target, training=training)
+            logits = self.scale_logits(cosine + one_hot * (margined - target), embeddings, kernel)
+            if valid is not None:
+                logits = ops.where(ops.expand_dims(valid, -1), logits, float("nan"))
+        return ops.cast(logits, self.compute_dtype)
+
+    def cosine(self, embeddings: Any, kernel: Any) -> Any:
+        """cos θ between each embedding and each class weight, clipped to [-1, 1]."""
+        cosine = ops.matmul(l2_normalize(embeddings, axis=-1), l2_normalize(kernel, axis=0))
+        return ops.clip(cosine, -1.0, 1.0)
+
+    def margin_cosine(self, cos_theta: Any, training: bool | None = None) -> Any:
+        """The target-class transform of cos θ (identity here), shape `(batch, 1)`."""
+        return cos_theta
+
+    def scale_logits(self, cosine: Any, embeddings: Any, kernel: Any) -> Any:
+        """Maps (margined) cosines to logits; the default is ‖x‖‖w‖·cos θ = x·w."""
+        return cosine * self.embedding_norms(embeddings) * self.kernel_norms(kernel)
+
+    @staticmethod
+    def embedding_norms(embeddings: Any) -> Any:
+        return safe_norm(embeddings, axis=-1, keepdims=True)
+
+    @staticmethod
+    def kernel_norms(kernel: Any) -> Any:
+        return safe_norm(kernel, axis=0, keepdims=True)
+
+    def _check_labels(self, labels: Any, embeddings: Any) -> tuple[Any, Any]:
+        labels = ops.convert_to_tensor(labels)
+        dtype = keras.backend.standardize_dtype(labels.dtype)
+        if dtype == "bool" or not ("int" in dtype or "float" in dtype):
+            raise TypeError(f"`labels` must be integer class ids, got dtype {dtype}.")
+        shape = tuple(labels.shape)
+        if len(shape) == 2 and shape[1] == 1:
+            labels = ops.squeeze(labels, axis=1)
+        elif len(shape) != 1:
+            raise ValueError(f"`labels` must have shape (batch,) or (batch, 1), got shape {shape}.")
+        batch = embeddings.shape[0]
+        if batch is not None and shape[0] is not None and shape[0] != batch:
+            raise ValueError(f"`labels` has {shape[0]} entries but `embeddings` has {batch} rows.")
+        labels = ops.cast(labels, "int32")
+        values = _concrete(labels)
+        if values is None:
+            valid = ops.logical_and(labels >= 0, labels < self.num_classes)
+            return ops.clip(labels, 0, self.num_classes - 1), valid
+        if values.size and (values.min() < 0 or values.max() >= self.num_classes):
+            raise ValueError(
+                f"`labels` must be in [0, num_classes={self.num_classes}), got values in "
+                f"[{values.min()}, {values.max()}]."
+            )
+        return labels, None
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        embedding_shape = input_shape[0] if _is_pair(input_shape) else input_shape
+        return (embedding_shape[0], self.num_classes)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            {
+                "num_classes": self.num_classes,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+                "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
+            }
+        )
+        return config
+
+
+def _is_pair(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return len(value) > 0 and not isinstance(value[0], (int, type(None)))
+    return False
+
+
+def _concrete(x: Any) -> np.ndarray | None:
+    """The values of `x` when it is an eager tensor, None when it is symbolic (graph, tracer)."""
+    try:
+        return np.asarray(ops.convert_to_numpy(x))
+    except Exception:
+        return None
