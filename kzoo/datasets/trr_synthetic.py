@@ -5,7 +5,8 @@ import numpy as np
 TRR_NUM_CLASSES = 10
 TRR_NUM_FEATURES = 100
 TRR_NUM_REDUNDANT = 20
-TRR_NUM_INFORMATIVE = 80
+TRR_NUM_INFORMATIVE = 20
+TRR_CLUSTERS_PER_CLASS = 1
 TRR_VALIDATION_SIZE = 10_000
 TRR_POOL_TRAIN_SIZE = 100_000
 
@@ -15,11 +16,15 @@ def trr_synthetic(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The synthetic classification data of the TRR seed (seed 000).
 
-    scikit-learn's `make_classification` with 10 classes and 100 features of which
-    20 are redundant. The seed leaves the other parameters open; we take the remaining
-    80 features as informative (it mentions no noise or repeated features) and keep
-    scikit-learn's defaults for the rest (`n_clusters_per_class=2`, `class_sep=1.0`,
-    `flip_y=0.01`, so about 1% of labels are random and no model can pass ~99.1%).
+    scikit-learn's `make_classification` with 10 classes and 100 features of which 20 are
+    redundant. The seed leaves the other parameters open. We take `n_informative=20`,
+    `n_clusters_per_class=1` (so 60 features are noise) and scikit-learn's defaults for the rest
+    (`class_sep=1.0`, `flip_y=0.01`: about 1% of labels are random, so no model passes ~99.1%).
+    Why: these values reproduce the seed's no-TRR baseline at 10k samples (0.888). Measured with
+    scikit-learn's `MLPClassifier((128, 128, 128), early_stopping=True)` trained on 10,000 and
+    validated on 10,000 samples of one 20,000-sample draw (random_state 0): n_informative=20 with one cluster per class 0.899; with two
+    clusters per class (the default) 0.756 (and 0.731, 0.677, 0.567 for n_informative = 10, 50,
+    80), far below the seed's figure.
 
     One pool of 110,000 samples is drawn with `data_seed`; its last 10,000 samples are
     the fixed validation split shared by every training size, and the training set is
@@ -40,6 +45,7 @@ def trr_synthetic(
         n_informative=TRR_NUM_INFORMATIVE,
         n_redundant=TRR_NUM_REDUNDANT,
         n_repeated=0,
+        n_clusters_per_class=TRR_CLUSTERS_PER_CLASS,
         n_classes=TRR_NUM_CLASSES,
         random_state=data_seed,
     )

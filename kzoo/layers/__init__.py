@@ -5,6 +5,7 @@ from kzoo.layers.decoupled_base import DecoupledBase
 from kzoo.layers.decoupled_conv2d import DecoupledConv2D
 from kzoo.layers.decoupled_dense import DecoupledDense
 from kzoo.layers.feature_incay import FeatureIncay
+from kzoo.layers.l2_normalization import L2Normalization
 
 __all__ = [
     "CosineNormalization",
@@ -12,4 +13,5 @@ __all__ = [
     "DecoupledConv2D",
     "DecoupledDense",
     "FeatureIncay",
+    "L2Normalization",
 ]

@@ -1,5 +1,6 @@
 """The model zoo: manifest, registries, fetching through the HF Hub, publishing, evaluation."""
 
+from kzoo.zoo import builders as builders
 from kzoo.zoo.errors import (
     BuilderNotFoundError,
     DownloadError,

@@ -1,0 +1,87 @@
+"""Zoo architecture: a backbone producing embeddings, and a margin-softmax head over them."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import keras
+
+from kzoo import heads
+from kzoo.layers.decoupled_conv2d import DecoupledConv2D
+from kzoo.layers.l2_normalization import L2Normalization
+from kzoo.models.resnet_cifar import build_resnet_cifar
+
+HEADS: dict[str, tuple[type, dict[str, Any]]] = {
+    # L-Softmax with m = 1 is exactly the plain linear softmax classifier without bias.
+    "softmax": (heads.LSoftmax, {"margin": 1, "lambda_base": 0.0, "lambda_min": 0.0}),
+    "lsoftmax": (heads.LSoftmax, {}),
+    "sphereface": (heads.SphereFace, {}),
+    "normface": (heads.NormFace, {}),
+    "l2softmax": (heads.L2Softmax, {}),
+    "coco": (heads.CoCo, {}),
+    "cosface": (heads.CosFace, {}),
+    "arcface": (heads.ArcFace, {}),
+}
+
+
+def _conv_factory(conv: dict[str, Any] | None):
+    if not conv:
+        return None
+    conv = dict(conv)
+    kind = conv.pop("type", "decoupled")
+    if kind != "decoupled":
+        raise ValueError(f"`conv['type']` must be 'decoupled', got {kind!r}.")
+    return functools.partial(DecoupledConv2D, **conv)
+
+
+def build_margin_classifier(
+    num_classes: int,
+    head: str = "sphereface",
+    head_kwargs: dict[str, Any] | None = None,
+    depth: int = 20,
+    input_shape: tuple[int, ...] = (28, 28, 1),
+    embedding_dim: int = 128,
+    conv: dict[str, Any] | None = None,
+    name: str | None = None,
+) -> keras.Model:
+    """The inference model of a zoo classifier: `image -> [embedding, logits]`.
+
+    The embedding is the backbone's output L2-normalised (compare with cosine / dot product);
+    the logits are the head's margin-free logits (`head(raw_embedding)`, no labels). The
+    backbone is `build_resnet_cifar(depth, ...)`, its 3×3 convs decoupled when `conv` is
+    given (e.g. `{"type": "decoupled", "magnitude": "tanh", "angular": "cosine"}`).
+    `training_model(model)` gives the model to fit, which applies the margin.
+
+    Args:
+        num_classes: number of classes.
+        head: one of `HEADS` ("softmax" is L-Softmax with m = 1, the plain linear classifier).
+        head_kwargs: arguments of the head class, over the defaults in `HEADS`.
+        depth, input_shape, embedding_dim: the backbone's.
+        conv: `DecoupledConv2D` arguments for the backbone's 3×3 convs, or None for `Conv2D`.
+        name: model name.
+    """
+    if head not in HEADS:
+        raise ValueError(f"`head` must be one of {sorted(HEADS)}, got {head!r}.")
+    head_cls, defaults = HEADS[head]
+    backbone = build_resnet_cifar(
+        depth=depth,
+        input_shape=input_shape,
+        embedding_dim=embedding_dim,
+        conv_layer=_conv_factory(conv),
+        name="backbone",
+    )
+    image = keras.Input(tuple(input_shape), name="image")
+    raw = backbone(image)
+    embedding = L2Normalization(name="embedding")(raw)
+    logits = head_cls(num_classes, **{**defaults, **(head_kwargs or {})}, name="head")(raw)
+    logits = keras.layers.Identity(name="logits")(logits)
+    return keras.Model(image, [embedding, logits], name=name or f"{head}_resnet{depth}")
+
+
+def training_model(model: keras.Model) -> keras.Model:
+    """`[image, label] -> margin logits`, sharing every layer and weight with `model`."""
+    backbone, head = model.get_layer("backbone"), model.get_layer("head")
+    image = keras.Input(model.input_shape[1:], name="image")
+    label = keras.Input((), dtype="int32", name="label")
+    return keras.Model([image, label], head([backbone(image), label]), name=f"{model.name}_train")
