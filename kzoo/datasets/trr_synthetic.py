@@ -22,9 +22,9 @@ def trr_synthetic(
     (`class_sep=1.0`, `flip_y=0.01`: about 1% of labels are random, so no model passes ~99.1%).
     Why: these values reproduce the seed's no-TRR baseline at 10k samples (0.888). Measured with
     scikit-learn's `MLPClassifier((128, 128, 128), early_stopping=True)` trained on 10,000 and
-    validated on 10,000 samples of one 20,000-sample draw (random_state 0): n_informative=20 with one cluster per class 0.899; with two
-    clusters per class (the default) 0.756 (and 0.731, 0.677, 0.567 for n_informative = 10, 50,
-    80), far below the seed's figure.
+    validated on 10,000 samples of one 20,000-sample draw (random_state 0): n_informative=20
+    with one cluster per class 0.899; with two clusters per class (the default) 0.756 (and
+    0.731, 0.677, 0.567 for n_informative = 10, 50, 80), far below the seed's figure.
 
     One pool of 110,000 samples is drawn with `data_seed`; its last 10,000 samples are
     the fixed validation split shared by every training size, and the training set is
