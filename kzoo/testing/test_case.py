@@ -22,7 +22,10 @@ def to_numpy(x: Any) -> Any:
         return {k: to_numpy(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return type(x)(to_numpy(v) for v in x)
-    return np.asarray(ops.convert_to_numpy(x))
+    try:
+        return np.asarray(ops.convert_to_numpy(x))
+    except (TypeError, ValueError):  # e.g. 0-d bfloat16 TF tensors
+        return np.asarray(ops.convert_to_numpy(ops.cast(x, "float32")))
 
 
 def gradients(fn: Callable[..., Any], *inputs: Any) -> list[np.ndarray]:
@@ -76,9 +79,18 @@ class TestCase:
     def assertAllClose(
         self, actual: Any, desired: Any, atol: float = 1e-6, rtol: float = 1e-6, msg: str = ""
     ) -> None:
-        np.testing.assert_allclose(
-            to_numpy(actual), to_numpy(desired), atol=atol, rtol=rtol, err_msg=msg
-        )
+        """Element-wise closeness; lists, tuples and dicts are compared item by item."""
+        actual, desired = to_numpy(actual), to_numpy(desired)
+        if isinstance(actual, dict):
+            assert set(actual) == set(desired), msg
+            for key in actual:
+                self.assertAllClose(actual[key], desired[key], atol, rtol, f"{msg}[{key!r}]")
+        elif isinstance(actual, (list, tuple)):
+            assert len(actual) == len(desired), msg
+            for i, (a, d) in enumerate(zip(actual, desired, strict=True)):
+                self.assertAllClose(a, d, atol, rtol, f"{msg}[{i}]")
+        else:
+            np.testing.assert_allclose(actual, desired, atol=atol, rtol=rtol, err_msg=msg)
 
     def assertAllFinite(self, values: Any, msg: str = "") -> None:
         for i, v in enumerate(values if isinstance(values, (list, tuple)) else [values]):
