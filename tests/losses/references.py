@@ -110,7 +110,7 @@ def margin_loss_np(labels, embedding, margin, beta, nu=0.0):
                 lp = max(0.0, pdist[a, p] - beta[a] + margin)
                 ln = max(0.0, beta[a] - pdist[a, q] + margin)
                 total += lp + ln + nu * beta[a]
-                count += (lp > 0) + (ln > 0)
+                count += int(lp > 0) + int(ln > 0)
     return total / count if count else 0.0
 
 
