@@ -116,6 +116,9 @@ def hardest_pair_masks(distances: Any, labels: Any) -> tuple[Any, Any]:
     """Per anchor, its farthest positive and its closest negative (batch-hard pairs)."""
     pos, neg = positive_mask(labels), negative_mask(labels)
     d = ops.stop_gradient(distances)
-    hardest_pos = ops.logical_and(pos, ops.equal(d, masked_maximum(d, pos)))
-    hardest_neg = ops.logical_and(neg, ops.equal(d, masked_minimum(d, neg)))
+    top = ops.max(d) + 1.0
+    far = ops.max(ops.where(pos, d, -top), axis=1, keepdims=True)
+    near = ops.min(ops.where(neg, d, top), axis=1, keepdims=True)
+    hardest_pos = ops.logical_and(pos, ops.equal(d, far))
+    hardest_neg = ops.logical_and(neg, ops.equal(d, near))
     return hardest_pos, hardest_neg
