@@ -97,7 +97,8 @@ def run_one(n_train: int, variant: str, seed: int, args) -> dict:
     data = TwoTargets(SampledDataset(x, y, sampler))
     encoder = build_encoder(args.hidden, args.keep_rate)
     model = TripletFeatureModel(encoder, ["dense_0", "dense_1", "dense_2"])
-    schedule = StepDecay(args.lr, args.lr_decay_rate, args.decay_steps, args.start_decay_at * len(sampler))
+    every = args.decay_steps if args.decay_steps > 0 else len(sampler)
+    schedule = StepDecay(args.lr, args.lr_decay_rate, every, args.start_decay_at * len(sampler))
     alpha = 0.0 if variant == "none" else args.alpha
     model.compile(
         optimizer=keras.optimizers.Adam(schedule, global_clipnorm=args.grad_clip),
@@ -146,7 +147,7 @@ def main() -> None:
     p.add_argument("--keep-rate", type=float, default=0.6)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--lr-decay-rate", type=float, default=0.8)
-    p.add_argument("--decay-steps", type=int, default=50)
+    p.add_argument("--decay-steps", type=int, default=50, help="steps between decays; 0: one epoch")
     p.add_argument("--start-decay-at", type=int, default=5, help="epoch")
     p.add_argument("--grad-clip", type=float, default=5.0)
     p.add_argument("--alpha", type=float, default=1.0)
