@@ -84,27 +84,50 @@ def bench_pml(batch: int, repeats: int) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[256, 1024])
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--worker", choices=["jax", "tensorflow", "pml"], help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
         for b in args.batch_sizes:
-            t = bench_pml(b, args.repeats) if args.worker == "pml" else bench_kzoo(args.worker, b, args.repeats)
+            t = (
+                bench_pml(b, args.repeats)
+                if args.worker == "pml"
+                else bench_kzoo(args.worker, b, args.repeats)
+            )
             print(json.dumps({"batch": b, "seconds": t}), flush=True)
         return
     results: dict[str, dict[int, float]] = {}
     for worker in ("pml", "jax", "tensorflow"):
-        cmd = [sys.executable, __file__, "--worker", worker, "--repeats", str(args.repeats), "--batch-sizes", *map(str, args.batch_sizes)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            worker,
+            "--repeats",
+            str(args.repeats),
+            "--batch-sizes",
+            *map(str, args.batch_sizes),
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-        results[worker] = {r["batch"]: r["seconds"] for r in map(json.loads, out.strip().splitlines())}
-    print(f"semi-hard triplet loss + gradient, d={DIM}, 4 per class, median of {args.repeats} (CPU, {os.cpu_count()} cores)")
+        results[worker] = {
+            r["batch"]: r["seconds"] for r in map(json.loads, out.strip().splitlines())
+        }
+    print(
+        f"semi-hard triplet loss + gradient, d={DIM}, 4 per class, "
+        f"median of {args.repeats} (CPU, {os.cpu_count()} cores)"
+    )
     print("| B | PML (ms) | kzoo JAX jit (ms) | ratio JAX/PML | kzoo TF XLA (ms) | ratio TF/PML |")
     print("|---|---|---|---|---|---|")
     for b in args.batch_sizes:
         pml, jx, tf = results["pml"][b], results["jax"][b], results["tensorflow"][b]
-        print(f"| {b} | {pml * 1e3:.2f} | {jx * 1e3:.2f} | {jx / pml:.3f} | {tf * 1e3:.2f} | {tf / pml:.3f} |")
+        print(
+            f"| {b} | {pml * 1e3:.2f} | {jx * 1e3:.2f} | {jx / pml:.3f} "
+            f"| {tf * 1e3:.2f} | {tf / pml:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,12 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import kzoo.losses  # noqa: E402
-from kzoo.datasets import FASHION_MNIST_CLASSES, MPerClassSampler, SampledDataset, load_fashion_mnist  # noqa: E402
+from kzoo.datasets import (
+    FASHION_MNIST_CLASSES,
+    MPerClassSampler,
+    SampledDataset,
+    load_fashion_mnist,
+)  # noqa: E402
 from kzoo.metrics import map_at_r, recall_at_k  # noqa: E402
 
 
@@ -63,11 +68,15 @@ def save_projection(emb: np.ndarray, labels: np.ndarray, path: str, n: int = 200
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--m", type=int, default=8, help="samples per class in a batch")
-    p.add_argument("--train-samples", type=int, default=None, help="samples per epoch (default: all 60k)")
+    p.add_argument(
+        "--train-samples", type=int, default=None, help="samples per epoch (default: all 60k)"
+    )
     p.add_argument("--margin", type=float, default=1.0)
     p.add_argument("--out", default="examples/output")
     p.add_argument("--seed", type=int, default=0)
@@ -77,17 +86,31 @@ def main() -> None:
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     x_train = (x_train[..., None] / 255.0).astype("float32")
     x_test = (x_test[..., None] / 255.0).astype("float32")
-    sampler = MPerClassSampler(y_train, m=args.m, batch_size=args.batch_size, length_before_new_iter=args.train_samples, seed=args.seed)
+    sampler = MPerClassSampler(
+        y_train,
+        m=args.m,
+        batch_size=args.batch_size,
+        length_before_new_iter=args.train_samples,
+        seed=args.seed,
+    )
     model = build_model()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=kzoo.losses.TripletSemiHardLoss(margin=args.margin))
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=kzoo.losses.TripletSemiHardLoss(margin=args.margin),
+    )
     start = time.time()
-    model.fit(SampledDataset(x_train, y_train.astype("int32"), sampler), epochs=args.epochs, verbose=2)
+    model.fit(
+        SampledDataset(x_train, y_train.astype("int32"), sampler), epochs=args.epochs, verbose=2
+    )
     train_s = time.time() - start
     emb = model.predict(x_test, batch_size=512, verbose=0)
     results = {
-        "epochs": args.epochs, "samples_per_epoch": len(sampler) * args.batch_size, "train_seconds": round(train_s, 1),
+        "epochs": args.epochs,
+        "samples_per_epoch": len(sampler) * args.batch_size,
+        "train_seconds": round(train_s, 1),
         "backend": keras.backend.backend(),
-        "recall_at_1": recall_at_k(emb, y_test, k=1), "map_at_r": map_at_r(emb, y_test),
+        "recall_at_1": recall_at_k(emb, y_test, k=1),
+        "map_at_r": map_at_r(emb, y_test),
     }
     os.makedirs(args.out, exist_ok=True)
     save_projection(emb, y_test, os.path.join(args.out, "fashion_mnist_projection.png"))

@@ -1,7 +1,10 @@
 """Keras metric-learning losses: `y_true` integer labels, `y_pred` embeddings."""
 
 from kzoo.losses.contrastive_loss import ContrastiveLoss
-from kzoo.losses.embedding_contrastive_loss import EmbeddingContrastiveLoss, embedding_contrastive_loss
+from kzoo.losses.embedding_contrastive_loss import (
+    EmbeddingContrastiveLoss,
+    embedding_contrastive_loss,
+)
 from kzoo.losses.margin_beta import MarginBeta
 from kzoo.losses.margin_loss import MarginLoss, margin_loss
 from kzoo.losses.triplet_batch_all_loss import TripletBatchAllLoss, triplet_batch_all_loss

@@ -21,17 +21,31 @@ def check_number(name: str, value: Any, minimum: float | None = None) -> float:
 def labels_and_embeddings(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
     """Validates Keras-convention inputs: integer labels `(B,)`/`(B, 1)`, embeddings `(B, D)`."""
     if len(y_pred.shape) != 2:
-        raise ValueError(f"y_pred must be 2-D embeddings (batch, dim), got shape {tuple(y_pred.shape)}.")
+        raise ValueError(
+            f"y_pred must be 2-D embeddings (batch, dim), got shape {tuple(y_pred.shape)}."
+        )
     labels = flatten_labels(y_true)
-    if labels.shape[0] is not None and y_pred.shape[0] is not None and labels.shape[0] != y_pred.shape[0]:
-        raise ValueError(f"y_true has {labels.shape[0]} labels but y_pred has {y_pred.shape[0]} embeddings.")
+    if (
+        labels.shape[0] is not None
+        and y_pred.shape[0] is not None
+        and labels.shape[0] != y_pred.shape[0]
+    ):
+        raise ValueError(
+            f"y_true has {labels.shape[0]} labels but y_pred has {y_pred.shape[0]} embeddings."
+        )
     return labels, y_pred
 
 
 class MetricLoss(keras.losses.Loss):
     """Base of the embedding losses: validates the distance and computes the matrix once."""
 
-    def __init__(self, distance: str = "l2", name: str | None = None, reduction: str = "sum_over_batch_size", dtype: Any = None):
+    def __init__(
+        self,
+        distance: str = "l2",
+        name: str | None = None,
+        reduction: str = "sum_over_batch_size",
+        dtype: Any = None,
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         canonical_distance(distance)
         self.distance = distance

@@ -43,11 +43,14 @@ class ContrastiveLoss(keras.losses.Loss):
     def call(self, y_true: Any, y_pred: Any) -> Any:
         if len(y_pred.shape) > 2 or (len(y_pred.shape) == 2 and y_pred.shape[1] != 1):
             raise ValueError(
-                f"y_pred must hold one distance per pair, shape (batch,) or (batch, 1), got {tuple(y_pred.shape)}."
+                "y_pred must hold one distance per pair, shape (batch,) or (batch, 1), "
+                f"got {tuple(y_pred.shape)}."
             )
         y_pred = ops.reshape(y_pred, (-1,))
         y_true = ops.cast(ops.reshape(y_true, (-1,)), y_pred.dtype)
-        return y_true * ops.square(y_pred) + (1.0 - y_true) * ops.square(ops.maximum(self.margin - y_pred, 0.0))
+        return y_true * ops.square(y_pred) + (1.0 - y_true) * ops.square(
+            ops.maximum(self.margin - y_pred, 0.0)
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "margin": self.margin}

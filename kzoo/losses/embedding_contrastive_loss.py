@@ -14,7 +14,12 @@ PAIR_MINERS = (None, "hardest")
 
 
 def embedding_contrastive_loss(
-    labels: Any, distances: Any, pos_margin: float = 0.0, neg_margin: float = 1.0, pos: Any = None, neg: Any = None
+    labels: Any,
+    distances: Any,
+    pos_margin: float = 0.0,
+    neg_margin: float = 1.0,
+    pos: Any = None,
+    neg: Any = None,
 ) -> Any:
     """PML's contrastive loss on a distance matrix: mean non-zero positive + negative terms."""
     pos = positive_mask(labels) if pos is None else pos
@@ -71,7 +76,14 @@ class EmbeddingContrastiveLoss(MetricLoss):
         pos = neg = None
         if self.miner == "hardest":
             pos, neg = hardest_pair_masks(distances, labels)
-        return embedding_contrastive_loss(labels, distances, self.pos_margin, self.neg_margin, pos, neg)
+        return embedding_contrastive_loss(
+            labels, distances, self.pos_margin, self.neg_margin, pos, neg
+        )
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "pos_margin": self.pos_margin, "neg_margin": self.neg_margin, "miner": self.miner}
+        return {
+            **super().get_config(),
+            "pos_margin": self.pos_margin,
+            "neg_margin": self.neg_margin,
+            "miner": self.miner,
+        }

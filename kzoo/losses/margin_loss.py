@@ -111,13 +111,19 @@ class MarginLoss(MetricLoss):
         self.sampling = sampling
         self.cutoff = check_number("cutoff", cutoff)
         self.nonzero_loss_cutoff = check_number("nonzero_loss_cutoff", nonzero_loss_cutoff)
-        self.miner = DistanceWeightedMiner(cutoff, nonzero_loss_cutoff) if sampling == "distance_weighted" else None
+        self.miner = (
+            DistanceWeightedMiner(cutoff, nonzero_loss_cutoff)
+            if sampling == "distance_weighted"
+            else None
+        )
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         labels, embeddings = labels_and_embeddings(y_true, y_pred)
         if self.learn_beta:
             if embeddings.shape[-1] is not None and embeddings.shape[-1] < 2:
-                raise ValueError("with learn_beta=True, y_pred must be concatenate([embeddings, beta], -1).")
+                raise ValueError(
+                    "with learn_beta=True, y_pred must be concatenate([embeddings, beta], -1)."
+                )
             beta, embeddings = embeddings[:, -1], embeddings[:, :-1]
         else:
             beta = ops.full((ops.shape(embeddings)[0],), self.beta, dtype=embeddings.dtype)

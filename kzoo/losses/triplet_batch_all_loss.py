@@ -80,7 +80,9 @@ class TripletBatchAllLoss(MetricLoss):
         mask = None
         if self.miner is not None:
             mask = triplet_margin_mask(distances, labels, self.miner_margin, self.miner)
-        return triplet_batch_all_loss(labels, distances, self.margin, self.smooth, mask, self.average_nonzero)
+        return triplet_batch_all_loss(
+            labels, distances, self.margin, self.smooth, mask, self.average_nonzero
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -12,11 +12,16 @@ def _as_inputs(embeddings: Any, labels: Any, name: str) -> tuple[np.ndarray, np.
     if e.ndim != 2:
         raise ValueError(f"{name}embeddings must be 2-D (n, dim), got shape {e.shape}.")
     if len(y) != len(e):
-        raise ValueError(f"{name}labels must have one label per embedding: {len(y)} labels for {len(e)} embeddings.")
+        raise ValueError(
+            f"{name}labels must have one label per embedding: "
+            f"{len(y)} labels for {len(e)} embeddings."
+        )
     return e, y
 
 
-def _neighbors(query: np.ndarray, ref: np.ndarray, k: int, exclude_self: bool, distance: str, chunk: int) -> np.ndarray:
+def _neighbors(
+    query: np.ndarray, ref: np.ndarray, k: int, exclude_self: bool, distance: str, chunk: int
+) -> np.ndarray:
     if distance not in ("l2", "angular"):
         raise ValueError(f"distance must be 'l2' or 'angular', got {distance!r}.")
     if distance == "angular":
@@ -27,13 +32,21 @@ def _neighbors(query: np.ndarray, ref: np.ndarray, k: int, exclude_self: bool, d
     for start in range(0, len(query), chunk):
         q = query[start : start + chunk].astype(np.float64)
         if distance == "l2":
-            d = np.sum(q**2, axis=1, keepdims=True) + ref_sq[None] - 2.0 * q @ ref.T.astype(np.float64)
+            d = (
+                np.sum(q**2, axis=1, keepdims=True)
+                + ref_sq[None]
+                - 2.0 * q @ ref.T.astype(np.float64)
+            )
         else:
             d = -(q @ ref.T.astype(np.float64))
         if exclude_self:
             rows = np.arange(len(q))
             d[rows, start + rows] = np.inf
-        part = np.argpartition(d, k - 1, axis=1)[:, :k] if k < d.shape[1] else np.argsort(d, axis=1)[:, :k]
+        part = (
+            np.argpartition(d, k - 1, axis=1)[:, :k]
+            if k < d.shape[1]
+            else np.argsort(d, axis=1)[:, :k]
+        )
         order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
         out[start : start + len(q)] = np.take_along_axis(part, order, axis=1)
     return out

@@ -42,10 +42,20 @@ class DistanceWeightedMiner:
 
     def __init__(self, cutoff: float = 0.5, nonzero_loss_cutoff: float = 1.4):
         for name, value in (("cutoff", cutoff), ("nonzero_loss_cutoff", nonzero_loss_cutoff)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 2.0:
-                raise ValueError(f"{name} must be a number in [0, 2] (a distance on the unit sphere), got {value!r}.")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0.0 <= value <= 2.0
+            ):
+                raise ValueError(
+                    f"{name} must be a number in [0, 2] (a distance on the unit sphere), "
+                    f"got {value!r}."
+                )
         if cutoff >= nonzero_loss_cutoff:
-            raise ValueError(f"cutoff ({cutoff}) must be smaller than nonzero_loss_cutoff ({nonzero_loss_cutoff}).")
+            raise ValueError(
+                f"cutoff ({cutoff}) must be smaller than "
+                f"nonzero_loss_cutoff ({nonzero_loss_cutoff})."
+            )
         self.cutoff = float(cutoff)
         self.nonzero_loss_cutoff = float(nonzero_loss_cutoff)
 
@@ -53,14 +63,18 @@ class DistanceWeightedMiner:
         """`(B, B)` sampling probabilities of negative `n` for anchor `a` (no gradient)."""
         embeddings = ops.stop_gradient(ops.convert_to_tensor(embeddings))
         if len(embeddings.shape) != 2:
-            raise ValueError(f"embeddings must be 2-D (batch, dim), got shape {tuple(embeddings.shape)}.")
+            raise ValueError(
+                f"embeddings must be 2-D (batch, dim), got shape {tuple(embeddings.shape)}."
+            )
         labels = flatten_labels(ops.convert_to_tensor(labels))
         dim = float(embeddings.shape[-1])
         d = pairwise_distances(_l2_normalize(ops.cast(embeddings, "float32")), "l2")
         d = ops.maximum(d, self.cutoff)
         inside = ops.less(d, 2.0)
         safe_d = ops.where(inside, d, ops.ones_like(d))
-        log_w = (2.0 - dim) * ops.log(safe_d) - ((dim - 3.0) / 2.0) * ops.log(1.0 - 0.25 * ops.square(safe_d))
+        log_w = (2.0 - dim) * ops.log(safe_d) - ((dim - 3.0) / 2.0) * ops.log(
+            1.0 - 0.25 * ops.square(safe_d)
+        )
         eligible = ops.logical_and(ops.logical_not(same_label_mask(labels)), inside)
         eligible = ops.logical_and(eligible, ops.less(d, self.nonzero_loss_cutoff))
         log_w = ops.where(eligible, log_w, -1e30)

@@ -74,7 +74,9 @@ def triplet_margins(distances: Any) -> Any:
     return ops.expand_dims(distances, 1) - ops.expand_dims(distances, 2)
 
 
-def triplet_margin_mask(distances: Any, labels: Any, margin: float = 0.2, type_of_triplets: str = "all") -> Any:
+def triplet_margin_mask(
+    distances: Any, labels: Any, margin: float = 0.2, type_of_triplets: str = "all"
+) -> Any:
     """Valid triplets selected as PyTorch Metric Learning's `TripletMarginMiner` does.
 
     With `m = d(a, n) - d(a, p)`: "all" keeps `m <= margin`, "hard" `m <= margin and m <= 0`,
@@ -84,7 +86,9 @@ def triplet_margin_mask(distances: Any, labels: Any, margin: float = 0.2, type_o
         `(B, B, B)` boolean mask `[anchor, positive, negative]`.
     """
     if type_of_triplets not in TRIPLET_TYPES:
-        raise ValueError(f"type_of_triplets must be one of {TRIPLET_TYPES}, got {type_of_triplets!r}.")
+        raise ValueError(
+            f"type_of_triplets must be one of {TRIPLET_TYPES}, got {type_of_triplets!r}."
+        )
     m = ops.stop_gradient(triplet_margins(distances))
     if type_of_triplets == "easy":
         keep = ops.greater(m, margin)

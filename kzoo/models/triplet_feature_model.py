@@ -35,11 +35,15 @@ class TripletFeatureModel(keras.Model):
         if not isinstance(encoder, keras.Model):
             raise TypeError(f"encoder must be a keras.Model, got {type(encoder).__name__}.")
         if isinstance(feature_layers, str) or not feature_layers:
-            raise ValueError(f"feature_layers must be a non-empty list of layer names, got {feature_layers!r}.")
+            raise ValueError(
+                f"feature_layers must be a non-empty list of layer names, got {feature_layers!r}."
+            )
         names = [layer.name for layer in encoder.layers]
         missing = [n for n in feature_layers if n not in names]
         if missing:
-            raise ValueError(f"feature_layers {missing} are not layers of the encoder (it has {names}).")
+            raise ValueError(
+                f"feature_layers {missing} are not layers of the encoder (it has {names})."
+            )
         self.encoder = encoder
         self.feature_layers = list(feature_layers)
         outputs = [encoder.get_layer(n).output for n in self.feature_layers]
@@ -47,8 +51,10 @@ class TripletFeatureModel(keras.Model):
 
     def _pair_distances(self, fa: list, fp: list, fn: list) -> Any:
         cols = []
-        for a, p, n in zip(fa, fp, fn):
-            a, p, n = (ops.reshape(ops.cast(t, "float32"), (ops.shape(t)[0], -1)) for t in (a, p, n))
+        for a, p, n in zip(fa, fp, fn, strict=True):
+            a, p, n = (
+                ops.reshape(ops.cast(t, "float32"), (ops.shape(t)[0], -1)) for t in (a, p, n)
+            )
             cols.append(ops.stack([paired_distances(a, p), paired_distances(a, n)], axis=-1))
         return ops.stack(cols, axis=1)
 
@@ -61,7 +67,7 @@ class TripletFeatureModel(keras.Model):
         return {"logits": logits, "trr": self._pair_distances(fa, fp, fn)}
 
     def trr_scores(self, inputs: dict) -> Any:
-        """Per-layer TRR score (mean `||a-n||^2 - ||a-p||^2`) on a batch of triplets, inference mode."""
+        """Per-layer TRR score (mean `||a-n||^2 - ||a-p||^2`) on triplets, inference mode."""
         return trr_scores(self(inputs, training=False)["trr"])
 
     def get_config(self) -> dict[str, Any]:

@@ -10,9 +10,13 @@ from keras import ops
 def flatten_labels(labels: Any) -> Any:
     """Labels of shape `(batch,)` or `(batch, 1)` as a 1-D tensor."""
     if len(labels.shape) == 2 and labels.shape[1] not in (1, None):
-        raise ValueError(f"labels (y_true) must have shape (batch,) or (batch, 1), got {tuple(labels.shape)}.")
+        raise ValueError(
+            f"labels (y_true) must have shape (batch,) or (batch, 1), got {tuple(labels.shape)}."
+        )
     if len(labels.shape) > 2:
-        raise ValueError(f"labels (y_true) must have shape (batch,) or (batch, 1), got {tuple(labels.shape)}.")
+        raise ValueError(
+            f"labels (y_true) must have shape (batch,) or (batch, 1), got {tuple(labels.shape)}."
+        )
     return ops.reshape(labels, (-1,))
 
 
@@ -35,4 +39,6 @@ def negative_mask(labels: Any) -> Any:
 
 def triplet_mask(labels: Any) -> Any:
     """`M[a, p, n]`: `(a, p)` a positive pair and `(a, n)` a negative pair."""
-    return ops.logical_and(ops.expand_dims(positive_mask(labels), 2), ops.expand_dims(negative_mask(labels), 1))
+    return ops.logical_and(
+        ops.expand_dims(positive_mask(labels), 2), ops.expand_dims(negative_mask(labels), 1)
+    )

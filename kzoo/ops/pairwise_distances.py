@@ -8,7 +8,13 @@ from keras import ops
 
 DISTANCES = ("l2", "squared_l2", "angular")
 # TF-Addons' names: its "L_2" is the *squared* Euclidean distance and its "L_1" the plain one.
-_ALIASES = {"L_2": "squared_l2", "L_1": "l2", "euclidean": "l2", "squared_euclidean": "squared_l2", "cosine": "angular"}
+_ALIASES = {
+    "L_2": "squared_l2",
+    "L_1": "l2",
+    "euclidean": "l2",
+    "squared_euclidean": "squared_l2",
+    "cosine": "angular",
+}
 
 
 def canonical_distance(distance: str) -> str:
@@ -18,17 +24,23 @@ def canonical_distance(distance: str) -> str:
     Euclidean, "L_1" = Euclidean, as in its code).
     """
     if not isinstance(distance, str):
-        raise TypeError(f"distance must be a string, one of {DISTANCES}, got {type(distance).__name__}.")
+        raise TypeError(
+            f"distance must be a string, one of {DISTANCES}, got {type(distance).__name__}."
+        )
     name = _ALIASES.get(distance, distance)
     if name not in DISTANCES:
-        raise ValueError(f"distance must be one of {DISTANCES} (or 'L_2', 'L_1'), got {distance!r}.")
+        raise ValueError(
+            f"distance must be one of {DISTANCES} (or 'L_2', 'L_1'), got {distance!r}."
+        )
     return name
 
 
 def safe_sqrt(x: Any) -> Any:
     """`sqrt(x)` for `x >= 0` whose value and gradient are 0 (not inf/NaN) where `x <= 0`."""
     positive = ops.greater(x, 0.0)
-    return ops.where(positive, ops.sqrt(ops.where(positive, x, ops.ones_like(x))), ops.zeros_like(x))
+    return ops.where(
+        positive, ops.sqrt(ops.where(positive, x, ops.ones_like(x))), ops.zeros_like(x)
+    )
 
 
 def _l2_normalize(x: Any, epsilon: float = 1e-12) -> Any:

@@ -50,14 +50,21 @@ class TestContrastiveLoss(TestCase):
 
     def test_reductions(self):
         self.assertAllClose(ContrastiveLoss(reduction="sum")(Y, D), 3.73, atol=1e-5, rtol=1e-5)
-        self.assertAllClose(ContrastiveLoss(reduction=None)(Y, D), [0.81, 0.49, 1.69, 0.49, 0.0, 0.25], atol=1e-5, rtol=1e-5)
+        self.assertAllClose(
+            ContrastiveLoss(reduction=None)(Y, D),
+            [0.81, 0.49, 1.69, 0.49, 0.0, 0.25],
+            atol=1e-5,
+            rtol=1e-5,
+        )
 
     def test_matches_loop_reference(self):
         rng = np.random.default_rng(0)
         y, d = rng.integers(0, 2, 20), rng.random(20).astype("float32") * 2
 
         def ref(y, d):
-            return np.mean([y[i] * d[i] ** 2 + (1 - y[i]) * max(0.8 - d[i], 0) ** 2 for i in range(len(y))])
+            return np.mean(
+                [y[i] * d[i] ** 2 + (1 - y[i]) * max(0.8 - d[i], 0) ** 2 for i in range(len(y))]
+            )
 
         self.assertMatchesReference(ContrastiveLoss(margin=0.8)(y, d), ref, y, d)
 
@@ -75,19 +82,28 @@ class TestEmbeddingContrastiveLoss(TestCase):
     def test_matches_reference(self, distance):
         y, e = _unit_batch(0)
         loss = EmbeddingContrastiveLoss(0.1, 0.9, distance=distance)(y, e)
-        self.assertMatchesReference(loss, lambda y, e: contrastive_embedding_np(y, e, 0.1, 0.9, distance), y, e)
+        self.assertMatchesReference(
+            loss, lambda y, e: contrastive_embedding_np(y, e, 0.1, 0.9, distance), y, e
+        )
 
     @pytest.mark.parity
     def test_pml_parity(self):
         torch = pytest.importorskip("torch")
         pml = pytest.importorskip("pytorch_metric_learning.losses")
         y, e = _unit_batch(2, n=24)
-        expected = float(pml.ContrastiveLoss(pos_margin=0.2, neg_margin=0.8)(torch.tensor(e), torch.tensor(y)))
-        self.assertAllClose(EmbeddingContrastiveLoss(0.2, 0.8)(y, e), expected, atol=1e-5, rtol=1e-5)
+        expected = float(
+            pml.ContrastiveLoss(pos_margin=0.2, neg_margin=0.8)(torch.tensor(e), torch.tensor(y))
+        )
+        self.assertAllClose(
+            EmbeddingContrastiveLoss(0.2, 0.8)(y, e), expected, atol=1e-5, rtol=1e-5
+        )
 
     def test_hardest_miner_uses_fewer_pairs(self):
         y, e = _unit_batch(3)
-        full, hard = EmbeddingContrastiveLoss()(y, e), EmbeddingContrastiveLoss(miner="hardest")(y, e)
+        full, hard = (
+            EmbeddingContrastiveLoss()(y, e),
+            EmbeddingContrastiveLoss(miner="hardest")(y, e),
+        )
         assert float(hard) >= float(full) - 1e-6
         with pytest.raises(ValueError, match="miner"):
             EmbeddingContrastiveLoss(miner="semihard")
@@ -97,13 +113,19 @@ class TestMarginLoss(TestCase):
     def test_matches_reference_fixed_beta(self):
         y, e = _unit_batch(4)
         loss = MarginLoss(margin=0.2, beta=1.0)(y, e)
-        self.assertMatchesReference(loss, lambda y, e: margin_loss_np(y, e, 0.2, np.full(len(y), 1.0)), y, e)
+        self.assertMatchesReference(
+            loss, lambda y, e: margin_loss_np(y, e, 0.2, np.full(len(y), 1.0)), y, e
+        )
 
     def test_matches_reference_learned_beta_with_nu(self):
         y, e = _unit_batch(5)
         beta = np.linspace(0.8, 1.3, len(y)).astype("float32")
-        loss = MarginLoss(margin=0.2, nu=0.1, learn_beta=True)(y, np.concatenate([e, beta[:, None]], 1))
-        self.assertMatchesReference(loss, lambda y, e, b: margin_loss_np(y, e, 0.2, b, nu=0.1), y, e, beta)
+        loss = MarginLoss(margin=0.2, nu=0.1, learn_beta=True)(
+            y, np.concatenate([e, beta[:, None]], 1)
+        )
+        self.assertMatchesReference(
+            loss, lambda y, e, b: margin_loss_np(y, e, 0.2, b, nu=0.1), y, e, beta
+        )
 
     @pytest.mark.parity
     def test_pml_parity(self):
@@ -134,8 +156,12 @@ class TestMarginLoss(TestCase):
                     continue
                 lp = max(d[a, p] - 1.2 + 0.2, 0)
                 total += lp + sum(w[a, n] * max(1.2 - d[a, n] + 0.2, 0) for n in range(len(y)))
-                count += int(lp > 0) + sum(w[a, n] * (1.2 - d[a, n] + 0.2 > 0) for n in range(len(y)))
-        self.assertAllClose(MarginLoss(sampling="distance_weighted")(y, e), total / count, atol=1e-5, rtol=1e-5)
+                count += int(lp > 0) + sum(
+                    w[a, n] * (1.2 - d[a, n] + 0.2 > 0) for n in range(len(y))
+                )
+        self.assertAllClose(
+            MarginLoss(sampling="distance_weighted")(y, e), total / count, atol=1e-5, rtol=1e-5
+        )
 
     def test_learnable_beta_trains_with_fit(self):
         rng = np.random.default_rng(0)
@@ -162,7 +188,12 @@ class TestMarginLoss(TestCase):
             DistanceWeightedMiner(cutoff=1.5, nonzero_loss_cutoff=1.4)
 
 
-PAIR_LOSSES = [EmbeddingContrastiveLoss(), EmbeddingContrastiveLoss(miner="hardest"), MarginLoss(), MarginLoss(sampling="distance_weighted")]
+PAIR_LOSSES = [
+    EmbeddingContrastiveLoss(),
+    EmbeddingContrastiveLoss(miner="hardest"),
+    MarginLoss(),
+    MarginLoss(sampling="distance_weighted"),
+]
 
 
 @pytest.mark.parametrize("case", list(_edges()))

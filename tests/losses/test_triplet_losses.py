@@ -42,25 +42,33 @@ class TestTripletSemiHardLoss(TestCase):
     def test_matches_tfa_reference(self, seed, distance):
         labels, emb = _batch(seed)
         loss = TripletSemiHardLoss(margin=1.0, distance=distance)(labels, emb)
-        self.assertMatchesReference(loss, lambda y, e: triplet_semihard_loss_np(y, e, 1.0, distance), labels, emb)
+        self.assertMatchesReference(
+            loss, lambda y, e: triplet_semihard_loss_np(y, e, 1.0, distance), labels, emb
+        )
 
     def test_larger_batch_and_margin(self):
         labels, emb = _batch(11, n=40, dim=8, classes=6)
         loss = TripletSemiHardLoss(margin=0.3)(labels, emb)
-        self.assertMatchesReference(loss, lambda y, e: triplet_semihard_loss_np(y, e, 0.3), labels, emb)
+        self.assertMatchesReference(
+            loss, lambda y, e: triplet_semihard_loss_np(y, e, 0.3), labels, emb
+        )
 
     def test_exact_ties_are_not_semihard(self):
         # d(a,p) == d(a,n) exactly: the semi-hard negative must be strictly farther.
         emb = np.array([[0, 0], [1, 0], [0, 1], [0, 2]], "float32")
         labels = np.array([0, 0, 1, 1])
         loss = TripletSemiHardLoss(margin=1.0)(labels, emb)
-        self.assertMatchesReference(loss, lambda y, e: triplet_semihard_loss_np(y, e, 1.0), labels, emb)
+        self.assertMatchesReference(
+            loss, lambda y, e: triplet_semihard_loss_np(y, e, 1.0), labels, emb
+        )
 
     @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
     def test_low_precision_inputs(self, dtype):
         labels, emb = _batch(1)
         loss = TripletSemiHardLoss()(labels, ops.cast(emb, dtype))
-        reference = triplet_semihard_loss_np(labels, to_numpy(ops.cast(ops.cast(emb, dtype), "float32")).astype("float64"), 1.0)
+        reference = triplet_semihard_loss_np(
+            labels, to_numpy(ops.cast(ops.cast(emb, dtype), "float32")).astype("float64"), 1.0
+        )
         self.assertAllClose(loss, reference, atol=1e-4, rtol=1e-4)
 
     def test_tfa_tutorial_semantics_one_class_batch(self):
@@ -74,7 +82,9 @@ class TestTripletSemiHardLoss(TestCase):
 
     def test_accepts_column_labels(self):
         labels, emb = _batch(2)
-        self.assertAllClose(TripletSemiHardLoss()(labels[:, None], emb), TripletSemiHardLoss()(labels, emb))
+        self.assertAllClose(
+            TripletSemiHardLoss()(labels[:, None], emb), TripletSemiHardLoss()(labels, emb)
+        )
 
 
 class TestTripletHardLoss(TestCase):
@@ -84,7 +94,9 @@ class TestTripletHardLoss(TestCase):
     def test_matches_tfa_reference(self, seed, soft, distance):
         labels, emb = _batch(seed, n=20)
         loss = TripletHardLoss(margin=1.0, soft=soft, distance=distance)(labels, emb)
-        self.assertMatchesReference(loss, lambda y, e: triplet_hard_loss_np(y, e, 1.0, soft, distance), labels, emb)
+        self.assertMatchesReference(
+            loss, lambda y, e: triplet_hard_loss_np(y, e, 1.0, soft, distance), labels, emb
+        )
 
 
 class TestTripletBatchAllLoss(TestCase):
@@ -93,7 +105,9 @@ class TestTripletBatchAllLoss(TestCase):
         labels, emb = _batch(4, n=12)
         emb = emb / np.linalg.norm(emb, axis=1, keepdims=True)
         loss = TripletBatchAllLoss(margin=0.1, miner=miner, miner_margin=0.3)(labels, emb)
-        self.assertMatchesReference(loss, lambda y, e: triplet_batch_all_np(y, e, 0.1, "l2", miner, 0.3), labels, emb)
+        self.assertMatchesReference(
+            loss, lambda y, e: triplet_batch_all_np(y, e, 0.1, "l2", miner, 0.3), labels, emb
+        )
 
     @pytest.mark.parity
     @pytest.mark.parametrize("miner", [None, "semihard", "hard", "all"])
@@ -104,7 +118,11 @@ class TestTripletBatchAllLoss(TestCase):
         labels, emb = _batch(7, n=32, dim=8, classes=5)
         te, tl = torch.tensor(emb), torch.tensor(labels)
         pml = pml_losses.TripletMarginLoss(margin=0.1)
-        tuples = None if miner is None else pml_miners.TripletMarginMiner(margin=0.3, type_of_triplets=miner)(te, tl)
+        tuples = (
+            None
+            if miner is None
+            else pml_miners.TripletMarginMiner(margin=0.3, type_of_triplets=miner)(te, tl)
+        )
         expected = float(pml(te, tl, tuples))
         emb_n = emb / np.linalg.norm(emb, axis=1, keepdims=True)
         ours = TripletBatchAllLoss(margin=0.1, miner=miner, miner_margin=0.3)(labels, emb_n)
@@ -152,15 +170,23 @@ class TestTripletEdges(TestCase):
 
     def test_tfa_distance_aliases(self):
         labels, emb = _batch(5)
-        self.assertAllClose(TripletSemiHardLoss(distance="L_2")(labels, emb), TripletSemiHardLoss(distance="squared_l2")(labels, emb))
-        self.assertAllClose(TripletSemiHardLoss(distance="L_1")(labels, emb), TripletSemiHardLoss(distance="l2")(labels, emb))
+        self.assertAllClose(
+            TripletSemiHardLoss(distance="L_2")(labels, emb),
+            TripletSemiHardLoss(distance="squared_l2")(labels, emb),
+        )
+        self.assertAllClose(
+            TripletSemiHardLoss(distance="L_1")(labels, emb),
+            TripletSemiHardLoss(distance="l2")(labels, emb),
+        )
 
     def test_model_fit_decreases_loss(self):
         rng = np.random.default_rng(0)
         labels = np.repeat(np.arange(4), 16)
         x = (rng.normal(size=(64, 8)) + labels[:, None]).astype("float32")
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4), keras.layers.UnitNormalization()])
+        model = keras.Sequential(
+            [keras.Input((8,)), keras.layers.Dense(4), keras.layers.UnitNormalization()]
+        )
         model.compile(optimizer=keras.optimizers.Adam(0.05), loss=TripletSemiHardLoss(margin=0.5))
         history = model.fit(x, labels, batch_size=64, epochs=15, verbose=0, shuffle=False)
         losses = history.history["loss"]

@@ -33,11 +33,15 @@ class TestTRRLoss(TestCase):
     @pytest.mark.parametrize("variant", ["trr", "trr_new"])
     def test_matches_reference(self, variant):
         d = np.random.default_rng(0).random((5, 3, 2)).astype("float32") * 3
-        self.assertMatchesReference(TRRLoss(variant, alpha=0.7)(np.zeros(len(d)), d), lambda d: trr_np(d, variant, 0.7), d)
+        self.assertMatchesReference(
+            TRRLoss(variant, alpha=0.7)(np.zeros(len(d)), d), lambda d: trr_np(d, variant, 0.7), d
+        )
 
     def test_new_is_lower_bound_and_scores(self):
         d = np.random.default_rng(1).random((5, 3, 2)).astype("float32")
-        assert float(TRRLoss("trr_new")(np.zeros(len(d)), d)) < float(TRRLoss("trr")(np.zeros(len(d)), d))
+        assert float(TRRLoss("trr_new")(np.zeros(len(d)), d)) < float(
+            TRRLoss("trr")(np.zeros(len(d)), d)
+        )
         self.assertAllClose(trr_scores(d), (d[..., 1] - d[..., 0]).mean(0), atol=1e-6)
 
     def test_finite_gradients_large_distances(self):
@@ -69,7 +73,15 @@ class TestTripletFeatureModel(TestCase):
         out = model({"anchor": x[:4], "positive": x[4:8], "negative": x[8:12]})
         feats = keras.Model(enc.inputs, [enc.get_layer("h0").output, enc.get_layer("h1").output])
         fa, fp, fn = (to_numpy(feats(v)) for v in (x[:4], x[4:8], x[8:12]))
-        expected = np.stack([[[np.sum((fa[i][b] - fp[i][b]) ** 2), np.sum((fa[i][b] - fn[i][b]) ** 2)] for i in range(2)] for b in range(4)])
+        expected = np.stack(
+            [
+                [
+                    [np.sum((fa[i][b] - fp[i][b]) ** 2), np.sum((fa[i][b] - fn[i][b]) ** 2)]
+                    for i in range(2)
+                ]
+                for b in range(4)
+            ]
+        )
         self.assertAllClose(out["trr"], expected, atol=1e-4, rtol=1e-4)
         self.assertAllClose(out["logits"], enc(x[:4]), atol=1e-5)
 
@@ -81,11 +93,17 @@ class TestTripletFeatureModel(TestCase):
         model = TripletFeatureModel(_mlp(), ["h0", "h1"])
         model.compile(
             optimizer=keras.optimizers.Adam(0.01),
-            loss={"logits": keras.losses.SparseCategoricalCrossentropy(from_logits=True), "trr": TRRLoss("trr_new")},
+            loss={
+                "logits": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                "trr": TRRLoss("trr_new"),
+            },
         )
         ds = SampledDataset(x, y, TripletSampler(y, batch_size=16, seed=0))
         batches = [ds[i] for i in range(len(ds))]
-        xs = {k: np.concatenate([b[0][k] for b in batches]) for k in ("anchor", "positive", "negative")}
+        xs = {
+            k: np.concatenate([b[0][k] for b in batches])
+            for k in ("anchor", "positive", "negative")
+        }
         ys = np.concatenate([b[1] for b in batches])
         hist = model.fit(xs, {"logits": ys, "trr": ys}, batch_size=16, epochs=4, verbose=0)
         assert np.all(np.isfinite(hist.history["loss"]))

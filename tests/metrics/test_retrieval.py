@@ -47,7 +47,10 @@ def test_map_at_r_matches_loops():
 
 def test_perfect_and_reference_sets():
     y = np.repeat(np.arange(3), 4)
-    e = np.eye(3, dtype="float32")[y] * 10 + np.random.default_rng(0).normal(size=(12, 3)).astype("float32") * 0.01
+    e = (
+        np.eye(3, dtype="float32")[y] * 10
+        + np.random.default_rng(0).normal(size=(12, 3)).astype("float32") * 0.01
+    )
     assert recall_at_k(e, y) == 1.0 and map_at_r(e, y) == pytest.approx(1.0)
     assert recall_at_k(e[:3], y[:3], reference_embeddings=e, reference_labels=y) == 1.0
     assert recall_at_k(e, y, distance="angular") == 1.0
@@ -62,7 +65,8 @@ def test_pml_accuracy_calculator_parity():
 
     e, y = _data(2, n=60)
     calc = calc_mod.AccuracyCalculator(
-        include=("precision_at_1", "mean_average_precision_at_r"), knn_func=CustomKNN(LpDistance(normalize_embeddings=False))
+        include=("precision_at_1", "mean_average_precision_at_r"),
+        knn_func=CustomKNN(LpDistance(normalize_embeddings=False)),
     )
     import torch
 

@@ -39,10 +39,15 @@ class TestTripletMiners(TestCase):
     def test_semihard_negatives_match_loops(self, seed):
         y, e = _batch(seed, n=17)
         d = pairwise_distance_np(e.astype("float64"), squared=True).astype("float32")
-        self.assertMatchesReference(semihard_negatives(ops.convert_to_tensor(d), y), semihard_np, d, y)
+        self.assertMatchesReference(
+            semihard_negatives(ops.convert_to_tensor(d), y), semihard_np, d, y
+        )
 
     def test_semihard_with_ties_and_dynamic_sizes(self):
-        d = np.array([[0, 1, 1, 1, 2], [1, 0, 1, 3, 1], [1, 1, 0, 1, 1], [1, 3, 1, 0, 1], [2, 1, 1, 1, 0]], "float32")
+        d = np.array(
+            [[0, 1, 1, 1, 2], [1, 0, 1, 3, 1], [1, 1, 0, 1, 1], [1, 3, 1, 0, 1], [2, 1, 1, 1, 0]],
+            "float32",
+        )
         y = np.array([0, 0, 1, 1, 2])
         self.assertAllClose(semihard_negatives(ops.convert_to_tensor(d), y), semihard_np(d, y))
 
@@ -53,7 +58,9 @@ class TestTripletMiners(TestCase):
         for a in range(len(y)):
             pos = [d[a, j] for j in range(len(y)) if y[j] == y[a] and j != a]
             assert hp[a] == pytest.approx(max(pos) if pos else 0.0, abs=1e-6)
-            assert hn[a] == pytest.approx(min(d[a, j] for j in range(len(y)) if y[j] != y[a]), abs=1e-6)
+            assert hn[a] == pytest.approx(
+                min(d[a, j] for j in range(len(y)) if y[j] != y[a]), abs=1e-6
+            )
         pos_mask, neg_mask = (to_numpy(m) for m in hardest_pair_masks(d, y))
         assert pos_mask.sum(1).max() <= 1 and neg_mask.sum(1).min() == 1
 
@@ -64,7 +71,11 @@ class TestTripletMiners(TestCase):
         miners = pytest.importorskip("pytorch_metric_learning.miners")
         distances = pytest.importorskip("pytorch_metric_learning.distances")
         y, e = _batch(2, n=16)
-        miner = miners.TripletMarginMiner(margin=0.3, type_of_triplets=kind, distance=distances.LpDistance(normalize_embeddings=False))
+        miner = miners.TripletMarginMiner(
+            margin=0.3,
+            type_of_triplets=kind,
+            distance=distances.LpDistance(normalize_embeddings=False),
+        )
         a, p, n = (t.numpy() for t in miner(torch.tensor(e), torch.tensor(y)))
         expected = np.zeros((16, 16, 16), bool)
         expected[a, p, n] = True
@@ -107,7 +118,10 @@ class TestDistanceWeightedMiner(TestCase):
         import keras
 
         y, e = _batch(5, n=24)
-        a, p, n, valid = (to_numpy(t) for t in DistanceWeightedMiner().sample(e, y, seed=keras.random.SeedGenerator(1)))
+        a, p, n, valid = (
+            to_numpy(t)
+            for t in DistanceWeightedMiner().sample(e, y, seed=keras.random.SeedGenerator(1))
+        )
         v = valid.astype(bool)
         assert v.any()
         assert np.all(y[a[v]] == y[p[v]]) and np.all(a[v] != p[v]) and np.all(y[a[v]] != y[n[v]])
