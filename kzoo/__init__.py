@@ -1,6 +1,19 @@
 """kzoo: a Keras 3 model zoo for discriminative embedding learning."""
 
-from kzoo import callbacks, datasets, export, heads, layers, models, ops, testing, zoo
+from kzoo import (
+    callbacks,
+    datasets,
+    export,
+    heads,
+    layers,
+    losses,
+    metrics,
+    miners,
+    models,
+    ops,
+    testing,
+    zoo,
+)
 from kzoo.version import __version__
 from kzoo.zoo import info, list_models, load
 
@@ -14,6 +27,9 @@ __all__ = [
     "layers",
     "list_models",
     "load",
+    "losses",
+    "metrics",
+    "miners",
     "models",
     "ops",
     "testing",

@@ -1,6 +1,13 @@
-"""Backbone and model builders."""
+"""Backbones and model builders."""
 
 from kzoo.models.margin_classifier import HEADS, build_margin_classifier, training_model
 from kzoo.models.resnet_cifar import build_resnet_cifar
+from kzoo.models.triplet_feature_model import TripletFeatureModel
 
-__all__ = ["HEADS", "build_margin_classifier", "build_resnet_cifar", "training_model"]
+__all__ = [
+    "HEADS",
+    "TripletFeatureModel",
+    "build_margin_classifier",
+    "build_resnet_cifar",
+    "training_model",
+]

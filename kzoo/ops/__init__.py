@@ -1,4 +1,4 @@
-"""Pure `keras.ops` functions shared by kzoo layers, heads and losses."""
+"""Pure `keras.ops` functions shared by kzoo layers, heads, losses and miners."""
 
 from kzoo.ops.angular_margin import cos_multiplicative_additive as cos_multiplicative_additive
 from kzoo.ops.angular_margin import cos_theta_plus_margin as cos_theta_plus_margin
@@ -16,3 +16,17 @@ from kzoo.ops.decoupled_functions import get_angular_function as get_angular_fun
 from kzoo.ops.decoupled_functions import get_magnitude_function as get_magnitude_function
 from kzoo.ops.l2_normalize import l2_normalize as l2_normalize
 from kzoo.ops.l2_normalize import safe_norm as safe_norm
+from kzoo.ops.label_masks import flatten_labels as flatten_labels
+from kzoo.ops.label_masks import negative_mask as negative_mask
+from kzoo.ops.label_masks import positive_mask as positive_mask
+from kzoo.ops.label_masks import same_label_mask as same_label_mask
+from kzoo.ops.label_masks import triplet_mask as triplet_mask
+from kzoo.ops.masked_reductions import divide_no_nan as divide_no_nan
+from kzoo.ops.masked_reductions import masked_maximum as masked_maximum
+from kzoo.ops.masked_reductions import masked_mean as masked_mean
+from kzoo.ops.masked_reductions import masked_minimum as masked_minimum
+from kzoo.ops.masked_reductions import mean_of_positive as mean_of_positive
+from kzoo.ops.pairwise_distances import canonical_distance as canonical_distance
+from kzoo.ops.pairwise_distances import paired_distances as paired_distances
+from kzoo.ops.pairwise_distances import pairwise_distances as pairwise_distances
+from kzoo.ops.pairwise_distances import safe_sqrt as safe_sqrt

@@ -1,0 +1,31 @@
+"""Keras metric-learning losses: `y_true` integer labels, `y_pred` embeddings."""
+
+from kzoo.losses.contrastive_loss import ContrastiveLoss
+from kzoo.losses.embedding_contrastive_loss import (
+    EmbeddingContrastiveLoss,
+    embedding_contrastive_loss,
+)
+from kzoo.losses.margin_beta import MarginBeta
+from kzoo.losses.margin_loss import MarginLoss, margin_loss
+from kzoo.losses.triplet_batch_all_loss import TripletBatchAllLoss, triplet_batch_all_loss
+from kzoo.losses.triplet_hard_loss import TripletHardLoss, triplet_hard_loss
+from kzoo.losses.triplet_semi_hard_loss import TripletSemiHardLoss, triplet_semihard_loss
+from kzoo.losses.trr_loss import TRRLoss, trr_scores, trr_terms
+
+__all__ = [
+    "ContrastiveLoss",
+    "EmbeddingContrastiveLoss",
+    "MarginBeta",
+    "MarginLoss",
+    "TRRLoss",
+    "TripletBatchAllLoss",
+    "TripletHardLoss",
+    "TripletSemiHardLoss",
+    "embedding_contrastive_loss",
+    "margin_loss",
+    "triplet_batch_all_loss",
+    "triplet_hard_loss",
+    "triplet_semihard_loss",
+    "trr_scores",
+    "trr_terms",
+]
