@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from kzoo.metrics.retrieval import map_at_r, recall_at_k
 from kzoo.zoo.loading import ManifestLike, get_manifest, load
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.registry import get_evaluator, register_evaluator
@@ -72,19 +73,6 @@ def predict(
     return [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
 
 
-def recall_at_1(embeddings: np.ndarray, labels: np.ndarray, chunk: int = 1024) -> float:
-    """Fraction of samples whose cosine nearest neighbour (itself excluded) has the same label."""
-    e = embeddings.astype("float64")
-    e = e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
-    hits = 0
-    for start in range(0, len(e), chunk):
-        sim = e[start : start + chunk] @ e.T
-        idx = np.arange(start, min(start + chunk, len(e)))
-        sim[idx - start, idx] = -np.inf
-        hits += int(np.sum(labels[np.argmax(sim, axis=1)] == labels[idx]))
-    return hits / len(e)
-
-
 @register_evaluator("classification")
 def classification(
     model: Any,
@@ -95,7 +83,8 @@ def classification(
     data_dir: str | os.PathLike | None = None,
     batch_size: int = 256,
 ) -> dict[str, float]:
-    """Top-1 `accuracy` of the logits and `recall_at_1` of the embeddings on the entry's split."""
+    """Top-1 `accuracy` of the logits; `recall_at_1` and `map_at_r` of the embeddings by cosine
+    similarity, leave-one-out within the entry's split."""
     images, labels = load_split(entry.eval["dataset"], entry.eval["split"], data_dir)
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
@@ -104,7 +93,10 @@ def classification(
     )
     named = dict(zip(entry.outputs, outputs, strict=True))
     labels = labels.astype("int64")
-    metrics = {"recall_at_1": recall_at_1(named["embedding"], labels)}
+    metrics = {
+        "recall_at_1": recall_at_k(named["embedding"], labels, 1, distance="angular"),
+        "map_at_r": map_at_r(named["embedding"], labels, distance="angular"),
+    }
     if "logits" in named:
         metrics["accuracy"] = float(np.mean(np.argmax(named["logits"], axis=1) == labels))
     return metrics

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import kzoo.zoo as zoo
-from kzoo.zoo.evaluation import load_split, predict, preprocess, recall_at_1
+from kzoo.metrics.retrieval import recall_at_k
+from kzoo.zoo.evaluation import load_split, predict, preprocess
 from tests.zoo.tiny_zoo import TINY_KEY
 
 
@@ -25,11 +26,13 @@ def recall_at_1_loops(emb, labels):
     return hits / len(emb)
 
 
-def test_recall_at_1_matches_loops():
+def test_cosine_recall_at_1_matches_loops():
     rng = np.random.default_rng(0)
     emb = rng.normal(size=(37, 5))
     labels = rng.integers(0, 4, size=37)
-    assert recall_at_1(emb, labels, chunk=8) == pytest.approx(recall_at_1_loops(emb, labels))
+    assert recall_at_k(emb, labels, 1, distance="angular", chunk=8) == pytest.approx(
+        recall_at_1_loops(emb, labels)
+    )
 
 
 def test_preprocess_and_load_split():
@@ -48,7 +51,7 @@ def test_preprocess_and_load_split():
 def test_evaluate_remeasures_beside_recorded(hub_env):
     report = zoo.evaluate(TINY_KEY, limit=128, progress=False)
     rows = {r["metric"]: r for r in report["rows"]}
-    assert set(rows) == {"accuracy", "recall_at_1"}
+    assert set(rows) == {"accuracy", "recall_at_1", "map_at_r"}
     assert (
         rows["accuracy"]["recorded"] == 0.1 and report["split"] == "test" and report["limit"] == 128
     )
