@@ -56,6 +56,7 @@ def layer_gradients(layer: keras.layers.Layer, inputs: Any, **call_kwargs: Any) 
     """Gradients of `sum(layer(inputs))` with respect to the layer's trainable weights."""
     trainable = [w.value for w in layer.trainable_weights]
     non_trainable = [w.value for w in layer.non_trainable_weights]
+    inputs = keras.tree.map_structure(ops.convert_to_tensor, inputs)
 
     def fn(*values):
         outputs, _ = layer.stateless_call(list(values), non_trainable, inputs, **call_kwargs)

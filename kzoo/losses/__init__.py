@@ -1,0 +1,5 @@
+"""Keras losses."""
+
+from kzoo.losses.nce_loss import NCELoss
+
+__all__ = ["NCELoss"]
