@@ -63,20 +63,33 @@ class WeightedKNNMonitor(keras.callbacks.Callback):
     ) -> None:
         super().__init__()
         if not callable(embedding_model):
-            raise TypeError(f"`embedding_model` must be callable. Received: {type(embedding_model)}")
-        for arg, value in (("validation_data", validation_data), ("reference_data", reference_data)):
+            raise TypeError(
+                f"`embedding_model` must be callable. Received: {type(embedding_model)}"
+            )
+        for arg, value in (
+            ("validation_data", validation_data),
+            ("reference_data", reference_data),
+        ):
             if not isinstance(value, (list, tuple)) or len(value) != 2:
                 raise ValueError(f"`{arg}` must be a pair (x, labels). Received: {type(value)}")
         if reference_data[0] is None and memory_bank is None:
             raise ValueError("`reference_data[0]` may be None only when `memory_bank` is given.")
         if memory_bank is not None and not hasattr(memory_bank, "bank"):
-            raise TypeError(f"`memory_bank` must be an NCEMemoryBank layer. Received: {type(memory_bank)}")
+            raise TypeError(
+                f"`memory_bank` must be an NCEMemoryBank layer. Received: {type(memory_bank)}"
+            )
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"`k` must be an int >= 1. Received: k={k!r}")
         if not temperature > 0:
             raise ValueError(f"`temperature` must be > 0. Received: temperature={temperature!r}")
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) or every_n_epochs < 1:
-            raise ValueError(f"`every_n_epochs` must be an int >= 1. Received: every_n_epochs={every_n_epochs!r}")
+        if (
+            isinstance(every_n_epochs, bool)
+            or not isinstance(every_n_epochs, int)
+            or every_n_epochs < 1
+        ):
+            raise ValueError(
+                f"`every_n_epochs` must be an int >= 1. Received: every_n_epochs={every_n_epochs!r}"
+            )
         self.embedding_model = embedding_model
         self.validation_data = validation_data
         self.reference_data = reference_data
@@ -92,7 +105,9 @@ class WeightedKNNMonitor(keras.callbacks.Callback):
 
     def _embed(self, x: Any) -> np.ndarray:
         if hasattr(self.embedding_model, "predict"):
-            return np.asarray(self.embedding_model.predict(x, batch_size=self.batch_size, verbose=0))
+            return np.asarray(
+                self.embedding_model.predict(x, batch_size=self.batch_size, verbose=0)
+            )
         return np.asarray(keras.ops.convert_to_numpy(self.embedding_model(x)))
 
     def evaluate(self) -> float:
@@ -104,8 +119,13 @@ class WeightedKNNMonitor(keras.callbacks.Callback):
         else:
             reference = self._embed(x_ref)
         return weighted_knn_accuracy(
-            self._embed(x_val), np.asarray(y_val), reference, np.asarray(y_ref),
-            k=self.k, temperature=self.temperature, batch_size=self.batch_size,
+            self._embed(x_val),
+            np.asarray(y_val),
+            reference,
+            np.asarray(y_ref),
+            k=self.k,
+            temperature=self.temperature,
+            batch_size=self.batch_size,
         )
 
     def on_train_begin(self, logs: dict | None = None) -> None:

@@ -12,7 +12,9 @@ _MODES = ("nce", "softmax")
 def _unit_rows_initializer(seed: int | None):
     def initializer(shape, dtype=None):
         rows = keras.random.normal(shape, dtype="float32", seed=seed)
-        return rows / ops.sqrt(ops.maximum(ops.sum(ops.square(rows), axis=-1, keepdims=True), 1e-12))
+        return rows / ops.sqrt(
+            ops.maximum(ops.sum(ops.square(rows), axis=-1, keepdims=True), 1e-12)
+        )
 
     return initializer
 
@@ -82,10 +84,22 @@ class NCEMemoryBank(keras.layers.Layer):
     ) -> None:
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
-        if isinstance(num_instances, bool) or not isinstance(num_instances, int) or num_instances < 2:
-            raise ValueError(f"`num_instances` must be an int >= 2. Received: num_instances={num_instances!r}")
-        if isinstance(num_negatives, bool) or not isinstance(num_negatives, int) or num_negatives < 1:
-            raise ValueError(f"`num_negatives` must be an int >= 1. Received: num_negatives={num_negatives!r}")
+        if (
+            isinstance(num_instances, bool)
+            or not isinstance(num_instances, int)
+            or num_instances < 2
+        ):
+            raise ValueError(
+                f"`num_instances` must be an int >= 2. Received: num_instances={num_instances!r}"
+            )
+        if (
+            isinstance(num_negatives, bool)
+            or not isinstance(num_negatives, int)
+            or num_negatives < 1
+        ):
+            raise ValueError(
+                f"`num_negatives` must be an int >= 1. Received: num_negatives={num_negatives!r}"
+            )
         if not temperature > 0:
             raise ValueError(f"`temperature` must be > 0. Received: temperature={temperature!r}")
         if not 0 <= momentum < 1:
@@ -95,7 +109,9 @@ class NCEMemoryBank(keras.layers.Layer):
         if z is not None and not z > 0:
             raise ValueError(f"`z` must be None or > 0. Received: z={z!r}")
         if not proximal_weight >= 0:
-            raise ValueError(f"`proximal_weight` must be >= 0. Received: proximal_weight={proximal_weight!r}")
+            raise ValueError(
+                f"`proximal_weight` must be >= 0. Received: proximal_weight={proximal_weight!r}"
+            )
         self.num_instances = num_instances
         self.num_negatives = num_negatives
         self.temperature = float(temperature)
@@ -112,10 +128,15 @@ class NCEMemoryBank(keras.layers.Layer):
             or len(input_shape) != 2
             or not all(isinstance(s, (list, tuple)) for s in input_shape)
         ):
-            raise ValueError(f"`inputs` must be `[embeddings, ids]`. Received input shape: {input_shape}")
+            raise ValueError(
+                f"`inputs` must be `[embeddings, ids]`. Received input shape: {input_shape}"
+            )
         embedding_shape = tuple(input_shape[0])
         if len(embedding_shape) != 2 or embedding_shape[-1] is None:
-            raise ValueError(f"`embeddings` must have shape (batch, dim) with a known dim. Received: {embedding_shape}")
+            raise ValueError(
+                "`embeddings` must have shape (batch, dim) with a known dim. "
+                f"Received: {embedding_shape}"
+            )
         self.embedding_dim = embedding_shape[-1]
         self.bank = self.add_weight(
             shape=(self.num_instances, self.embedding_dim),
@@ -127,8 +148,11 @@ class NCEMemoryBank(keras.layers.Layer):
         if self.mode == "nce":
             initial = -math.inf if self.z is None else math.log(self.z)
             self.log_z = self.add_weight(
-                shape=(), initializer=keras.initializers.Constant(initial),
-                trainable=False, dtype="float32", name="log_z",
+                shape=(),
+                initializer=keras.initializers.Constant(initial),
+                trainable=False,
+                dtype="float32",
+                name="log_z",
             )
         self.step = self.add_weight(
             shape=(), initializer="zeros", trainable=False, dtype="int32", name="step"
@@ -148,9 +172,15 @@ class NCEMemoryBank(keras.layers.Layer):
         if self.mode == "nce":
             batch = ops.shape(embeddings)[0]
             noise = keras.random.randint(
-                (batch, self.num_negatives), 0, self.num_instances, dtype="int32", seed=self.seed_generator
+                (batch, self.num_negatives),
+                0,
+                self.num_instances,
+                dtype="int32",
+                seed=self.seed_generator,
             )
-            rows = ops.stop_gradient(ops.take(bank, ops.concatenate([ids[:, None], noise], axis=1), axis=0))
+            rows = ops.stop_gradient(
+                ops.take(bank, ops.concatenate([ids[:, None], noise], axis=1), axis=0)
+            )
             scores = ops.einsum("bkd,bd->bk", rows, embeddings) / self.temperature
             count = ops.cast(ops.size(scores), "float32")
             estimate = ops.stop_gradient(
@@ -165,8 +195,12 @@ class NCEMemoryBank(keras.layers.Layer):
             distance = ops.sum(ops.square(embeddings - positives), axis=-1)
             self.add_loss(self.proximal_weight * ops.mean(distance))
         if training and self.trainable:
-            updated = self.momentum * positives + (1.0 - self.momentum) * ops.stop_gradient(embeddings)
-            norm = ops.sqrt(ops.maximum(ops.sum(ops.square(updated), axis=-1, keepdims=True), 1e-12))
+            updated = self.momentum * positives + (1.0 - self.momentum) * ops.stop_gradient(
+                embeddings
+            )
+            norm = ops.sqrt(
+                ops.maximum(ops.sum(ops.square(updated), axis=-1, keepdims=True), 1e-12)
+            )
             self.bank.assign(ops.scatter_update(bank, ids[:, None], updated / norm))
             if self.mode == "nce":
                 self.log_z.assign(log_z)

@@ -51,8 +51,14 @@ class NCELoss(keras.losses.Loss):
         dtype: str | None = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if isinstance(num_instances, bool) or not isinstance(num_instances, int) or num_instances < 2:
-            raise ValueError(f"`num_instances` must be an int >= 2. Received: num_instances={num_instances!r}")
+        if (
+            isinstance(num_instances, bool)
+            or not isinstance(num_instances, int)
+            or num_instances < 2
+        ):
+            raise ValueError(
+                f"`num_instances` must be an int >= 2. Received: num_instances={num_instances!r}"
+            )
         if not epsilon >= 0:
             raise ValueError(f"`epsilon` must be >= 0. Received: epsilon={epsilon!r}")
         self.num_instances = num_instances

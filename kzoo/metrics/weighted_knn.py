@@ -19,7 +19,9 @@ def _check(name: str, embeddings: Any, labels: Any) -> tuple[int, int]:
         raise ValueError(f"`{name}_embeddings` must have shape (num, dim). Received shape: {shape}")
     label_shape = tuple(np.shape(labels))
     if label_shape != (shape[0],):
-        raise ValueError(f"`{name}_labels` must have shape ({shape[0]},). Received shape: {label_shape}")
+        raise ValueError(
+            f"`{name}_labels` must have shape ({shape[0]},). Received shape: {label_shape}"
+        )
     return shape
 
 
@@ -99,6 +101,12 @@ def weighted_knn_accuracy(
     """
     _check("query", query_embeddings, query_labels)
     scores = weighted_knn_predict(
-        query_embeddings, reference_embeddings, reference_labels, k, temperature, num_classes, batch_size
+        query_embeddings,
+        reference_embeddings,
+        reference_labels,
+        k,
+        temperature,
+        num_classes,
+        batch_size,
     )
     return float(np.mean(np.argmax(scores, axis=-1) == np.asarray(query_labels).reshape(-1)))

@@ -36,8 +36,14 @@ def test_logs_reach_history_csv_logger_and_early_stopping(tmp_path):
     monitor = WeightedKNNMonitor(embedder, (xv, yv), (x, y), k=10, every_n_epochs=2, batch_size=16)
     stopper = keras.callbacks.EarlyStopping("val_knn_accuracy", mode="max", patience=10)
     path = os.path.join(tmp_path, "log.csv")
-    history = model.fit(x, y.astype("float32"), epochs=4, batch_size=20, verbose=0,
-                        callbacks=[monitor, stopper, keras.callbacks.CSVLogger(path)])
+    history = model.fit(
+        x,
+        y.astype("float32"),
+        epochs=4,
+        batch_size=20,
+        verbose=0,
+        callbacks=[monitor, stopper, keras.callbacks.CSVLogger(path)],
+    )
     assert [e for e, _ in monitor.history] == [0, 1, 3]
     logged = [a for _, a in monitor.history]
     assert history.history["val_knn_accuracy"] == logged
@@ -46,7 +52,9 @@ def test_logs_reach_history_csv_logger_and_early_stopping(tmp_path):
     assert [r["val_knn_accuracy"] for r in rows][2] == "NA"
     assert float(rows[3]["val_knn_accuracy"]) == pytest.approx(logged[-1])
     assert stopper.best == pytest.approx(max(logged))
-    expected = weighted_knn_accuracy(embedder.predict(xv, verbose=0), yv, embedder.predict(x, verbose=0), y, k=10)
+    expected = weighted_knn_accuracy(
+        embedder.predict(xv, verbose=0), yv, embedder.predict(x, verbose=0), y, k=10
+    )
     assert logged[-1] == pytest.approx(expected)
 
 

@@ -90,7 +90,9 @@ class TestNCEMemoryBank(TestCase):
         out = to_numpy(layer([f, ids], training=True))
         self.assertAllClose(layer.normalizer, 5.0, rtol=1e-6)
         for b in range(B):
-            self.assertAllClose(out[b, 0], np.dot(bank[ids[b]], f[b]) / TAU - math.log(5.0), atol=1e-5)
+            self.assertAllClose(
+                out[b, 0], np.dot(bank[ids[b]], f[b]) / TAU - math.log(5.0), atol=1e-5
+            )
 
     def test_bank_update_matches_reference(self):
         rng = np.random.default_rng(3)
@@ -148,7 +150,9 @@ class TestNCEMemoryBank(TestCase):
         layer, bank = _layer(rng, proximal_weight=10.0)
         f, ids = _unit(rng, B, D), np.array([1, 6, 10], "int32")
         layer([f, ids], training=True)
-        expected = 10.0 * np.mean([sum((f[b, c] - bank[ids[b], c]) ** 2 for c in range(D)) for b in range(B)])
+        expected = 10.0 * np.mean(
+            [sum((f[b, c] - bank[ids[b], c]) ** 2 for c in range(D)) for b in range(B)]
+        )
         assert len(layer.losses) == 1
         self.assertAllClose(layer.losses[0], expected, atol=1e-5)
 
@@ -158,7 +162,11 @@ class TestNCEMemoryBank(TestCase):
         layer, bank = _layer(rng, mode=mode)
         ids = np.array([0, 1, 2], "int32")
         f = np.stack([bank[0], -bank[1], np.zeros(D, "float32")])
-        loss = NCELoss(N) if mode == "nce" else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        loss = (
+            NCELoss(N)
+            if mode == "nce"
+            else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
         self.assertFiniteGradients(lambda x: loss(ids, layer([x, ids])), f)
 
     @pytest.mark.parametrize("mode", ["nce", "softmax"])
@@ -175,9 +183,20 @@ class TestNCEMemoryBank(TestCase):
         )
 
     def test_serialization(self):
-        layer = NCEMemoryBank(100, num_negatives=9, temperature=0.1, momentum=0.2, z=3.0, proximal_weight=1.5, seed=4)
+        layer = NCEMemoryBank(
+            100, num_negatives=9, temperature=0.1, momentum=0.2, z=3.0, proximal_weight=1.5, seed=4
+        )
         revived = self.run_serialization_test(layer)
-        for name in ("num_instances", "num_negatives", "temperature", "momentum", "mode", "z", "proximal_weight", "seed"):
+        for name in (
+            "num_instances",
+            "num_negatives",
+            "temperature",
+            "momentum",
+            "mode",
+            "z",
+            "proximal_weight",
+            "seed",
+        ):
             assert getattr(revived, name) == getattr(layer, name)
 
     @pytest.mark.parametrize(

@@ -22,12 +22,16 @@ def _load():
         pytest.skip(str(error))
 
     def prep(images):
-        return ((images.astype("float32") / 255.0 - FASHION_MNIST_MEAN) / FASHION_MNIST_STD).reshape(len(images), -1)
+        return (
+            (images.astype("float32") / 255.0 - FASHION_MNIST_MEAN) / FASHION_MNIST_STD
+        ).reshape(len(images), -1)
 
     return prep(x[:N_TRAIN]), y[:N_TRAIN], prep(xv[:N_VAL]), yv[:N_VAL]
 
 
-@pytest.mark.parametrize("mode, kwargs", [("nce", {"num_negatives": 64, "proximal_weight": 30.0}), ("softmax", {})])
+@pytest.mark.parametrize(
+    "mode, kwargs", [("nce", {"num_negatives": 64, "proximal_weight": 30.0}), ("softmax", {})]
+)
 def test_instance_discrimination_improves_knn_accuracy(mode, kwargs):
     keras.utils.set_random_seed(0)
     x, y, xv, yv = _load()
@@ -39,10 +43,21 @@ def test_instance_discrimination_improves_knn_accuracy(mode, kwargs):
     ids = keras.Input((), dtype="int32")
     bank = NCEMemoryBank(N_TRAIN, temperature=0.1, momentum=0.5, mode=mode, seed=3, **kwargs)
     model = keras.Model([images, ids], bank([embedder(images), ids]))
-    loss = NCELoss(N_TRAIN) if mode == "nce" else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss = (
+        NCELoss(N_TRAIN)
+        if mode == "nce"
+        else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.compile(keras.optimizers.Adam(1e-3), loss=loss)
-    monitor = WeightedKNNMonitor(embedder, (xv, yv), (x, y), k=200, temperature=0.1,
-                                 every_n_epochs=EPOCHS, evaluate_on_train_begin=True)
+    monitor = WeightedKNNMonitor(
+        embedder,
+        (xv, yv),
+        (x, y),
+        k=200,
+        temperature=0.1,
+        every_n_epochs=EPOCHS,
+        evaluate_on_train_begin=True,
+    )
     index = np.arange(N_TRAIN, dtype="int32")
     model.fit((x, index), index, batch_size=128, epochs=EPOCHS, verbose=0, callbacks=[monitor])
     print(mode, monitor.history)

@@ -23,7 +23,11 @@ def _build(mode="nce"):
     f = keras.layers.UnitNormalization()(dense(images))
     bank = NCEMemoryBank(N, num_negatives=5, temperature=0.5, seed=7, mode=mode, name="bank")
     model = keras.Model([images, ids], bank([f, ids]))
-    loss = NCELoss(N) if mode == "nce" else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss = (
+        NCELoss(N)
+        if mode == "nce"
+        else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.compile(keras.optimizers.SGD(0.1, momentum=0.9), loss=loss)
     return model
 
@@ -36,8 +40,11 @@ def _data():
 
 def _state(model):
     layer = model.get_layer("bank")
-    state = {"bank": to_numpy(layer.bank), "step": int(to_numpy(layer.step)),
-             "seed": to_numpy(layer.seed_generator.state)}
+    state = {
+        "bank": to_numpy(layer.bank),
+        "step": int(to_numpy(layer.step)),
+        "seed": to_numpy(layer.seed_generator.state),
+    }
     if layer.mode == "nce":
         state["log_z"] = float(to_numpy(layer.log_z))
     return state
@@ -92,12 +99,21 @@ class TestNCEMemoryBankSaving(TestCase):
         backup = keras.callbacks.BackupAndRestore(os.path.join(tmp_path, "backup"))
         model = _build()
         with pytest.raises(RuntimeError, match="interrupted"):
-            model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0, shuffle=False,
-                      callbacks=[backup, _Interrupt()])
+            model.fit(
+                x,
+                y,
+                batch_size=BATCH,
+                epochs=EPOCHS,
+                verbose=0,
+                shuffle=False,
+                callbacks=[backup, _Interrupt()],
+            )
         interrupted = _state(model)
         assert interrupted["step"] == 2 * (N // BATCH)
         resumed = _build()
-        history = resumed.fit(x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0, shuffle=False, callbacks=[backup])
+        history = resumed.fit(
+            x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0, shuffle=False, callbacks=[backup]
+        )
         assert len(history.history["loss"]) == EPOCHS - 2
         final = _state(resumed)
         assert final["step"] == EPOCHS * (N // BATCH)

@@ -35,12 +35,16 @@ class TestNCELoss(TestCase):
         rng = np.random.default_rng(n + m)
         log_p = rng.normal(-math.log(n), 3.0, size=(4, 1 + m)).astype("float32")
         loss = NCELoss(num_instances=n)(np.zeros(4, "int32"), log_p)
-        self.assertMatchesReference(loss, lambda x: reference_nce_loss(x, n), log_p, rtol=1e-5, atol=1e-5)
+        self.assertMatchesReference(
+            loss, lambda x: reference_nce_loss(x, n), log_p, rtol=1e-5, atol=1e-5
+        )
 
     def test_epsilon_is_used(self):
         log_p = np.full((2, 3), -30.0, "float32")
         with_eps = NCELoss(10, epsilon=0.5)(_ids(log_p), log_p)
-        self.assertMatchesReference(with_eps, lambda x: reference_nce_loss(x, 10, eps=0.5), log_p, rtol=1e-5)
+        self.assertMatchesReference(
+            with_eps, lambda x: reference_nce_loss(x, 10, eps=0.5), log_p, rtol=1e-5
+        )
 
     def test_no_reduction_gives_per_instance_losses(self):
         rng = np.random.default_rng(1)
@@ -67,7 +71,9 @@ class TestNCELoss(TestCase):
         low = keras.ops.cast(log_p, dtype)
         loss = NCELoss(30)
         self.assertAllFinite(self.assertFiniteGradients(lambda x: loss(_ids(x), x), low))
-        expected = reference_nce_loss(keras.ops.convert_to_numpy(keras.ops.cast(low, "float32")).astype("float64"), 30)
+        expected = reference_nce_loss(
+            keras.ops.convert_to_numpy(keras.ops.cast(low, "float32")).astype("float64"), 30
+        )
         self.assertAllClose(loss(_ids(low), low), expected, rtol=1e-4, atol=1e-4)
 
     def test_serialization(self):

@@ -16,7 +16,7 @@ def reference_knn_scores(query, reference, labels, k, tau, num_classes):
         sims = []
         for j in range(len(reference)):
             rn = reference[j] / math.sqrt(sum(v * v for v in reference[j]))
-            sims.append((sum(a * b for a, b in zip(qn, rn)), j))
+            sims.append((sum(a * b for a, b in zip(qn, rn, strict=True)), j))
         sims.sort(key=lambda t: -t[0])
         for sim, j in sims[:k]:
             scores[q, int(labels[j])] += math.exp(sim / tau)
@@ -37,14 +37,26 @@ class TestWeightedKNN(TestCase):
     @pytest.mark.parametrize("k, tau", [(1, 0.07), (5, 0.1), (200, 0.5)])
     def test_scores_match_reference(self, k, tau):
         query, _, reference, labels = _data(k)
-        scores = weighted_knn_predict(query, reference, labels, k=k, temperature=tau, num_classes=4, batch_size=4)
-        expected = reference_knn_scores(query.astype("float64"), reference.astype("float64"), labels, k, tau, 4)
-        self.assertAllClose(scores / scores.sum(1, keepdims=True), expected / expected.sum(1, keepdims=True), atol=1e-5)
+        scores = weighted_knn_predict(
+            query, reference, labels, k=k, temperature=tau, num_classes=4, batch_size=4
+        )
+        expected = reference_knn_scores(
+            query.astype("float64"), reference.astype("float64"), labels, k, tau, 4
+        )
+        self.assertAllClose(
+            scores / scores.sum(1, keepdims=True),
+            expected / expected.sum(1, keepdims=True),
+            atol=1e-5,
+        )
 
     def test_accuracy_matches_reference(self):
         query, query_labels, reference, labels = _data(3, q=40)
-        accuracy = weighted_knn_accuracy(query, query_labels, reference, labels, k=7, temperature=0.1)
-        expected = reference_knn_scores(query.astype("float64"), reference.astype("float64"), labels, 7, 0.1, 4)
+        accuracy = weighted_knn_accuracy(
+            query, query_labels, reference, labels, k=7, temperature=0.1
+        )
+        expected = reference_knn_scores(
+            query.astype("float64"), reference.astype("float64"), labels, 7, 0.1, 4
+        )
         assert accuracy == pytest.approx(np.mean(expected.argmax(1) == query_labels))
         assert 0.5 < accuracy <= 1.0
 
@@ -52,7 +64,9 @@ class TestWeightedKNN(TestCase):
         query, query_labels, reference, labels = _data(4)
         scores = weighted_knn_predict(query, reference, labels, k=10, temperature=1e-4)
         self.assertAllFinite(scores)
-        nearest = reference_knn_scores(query.astype("float64"), reference.astype("float64"), labels, 1, 1.0, 4)
+        nearest = reference_knn_scores(
+            query.astype("float64"), reference.astype("float64"), labels, 1, 1.0, 4
+        )
         np.testing.assert_array_equal(scores.argmax(1), nearest.argmax(1))
 
     def test_bad_input(self):
