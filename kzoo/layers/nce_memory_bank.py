@@ -168,7 +168,6 @@ class NCEMemoryBank(keras.layers.Layer):
         embeddings = ops.cast(embeddings, "float32")
         ids = ops.reshape(ops.cast(ids, "int32"), (-1,))
         bank = ops.convert_to_tensor(self.bank)
-        positives = ops.stop_gradient(ops.take(bank, ids, axis=0))
         if self.mode == "nce":
             batch = ops.shape(embeddings)[0]
             noise = keras.random.randint(
@@ -181,6 +180,9 @@ class NCEMemoryBank(keras.layers.Layer):
             rows = ops.stop_gradient(
                 ops.take(bank, ops.concatenate([ids[:, None], noise], axis=1), axis=0)
             )
+            # Reading the positives from `rows` orders every bank read before the scatter,
+            # so XLA can update the (donated) bank in place instead of copying it.
+            positives = rows[:, 0, :]
             scores = ops.einsum("bkd,bd->bk", rows, embeddings) / self.temperature
             count = ops.cast(ops.size(scores), "float32")
             estimate = ops.stop_gradient(
@@ -190,6 +192,7 @@ class NCEMemoryBank(keras.layers.Layer):
             log_z = ops.where(ops.isfinite(current), current, estimate)
             outputs = scores - log_z
         else:
+            positives = ops.stop_gradient(ops.take(bank, ids, axis=0))
             outputs = ops.matmul(embeddings, ops.transpose(bank)) / self.temperature
         if self.proximal_weight > 0:
             distance = ops.sum(ops.square(embeddings - positives), axis=-1)
