@@ -45,6 +45,16 @@ class NCEMemoryBank(keras.layers.Layer):
     of `batch` rows; it does not grow with n in `"nce"` mode. Within a batch ids should be
     distinct (for duplicates one update wins). The bank is float32 whatever the policy.
 
+    Design: the state lives in a layer, updated in `call(training=True)` like
+    `BatchNormalization`'s moving statistics, so the stock `model.fit` (TensorFlow and JAX,
+    whose stateless training step threads non-trainable variables through `jit` and donates
+    them) trains it, and bank, `log_z`, `step` and the noise seed state are ordinary
+    weights of the model. No custom `train_step` or callback is needed; the companion
+    callback is `kzoo.callbacks.WeightedKNNMonitor`, which can use the bank as its reference
+    set. On JAX the scatter is in place (step time flat in n, see
+    `benchmarks/nce_memory_bank.py`); on TensorFlow `ops.scatter_update` returns a new
+    tensor, so each step also copies the bank.
+
     Args:
         num_instances: n, the number of training instances (rows of the bank).
         num_negatives: m, noise samples per instance (`"nce"` mode). Defaults to 4096.

@@ -8,6 +8,7 @@ import pytest
 
 from kzoo.callbacks import WeightedKNNMonitor
 from kzoo.layers import NCEMemoryBank
+from kzoo.losses import NCELoss
 from kzoo.metrics import weighted_knn_accuracy
 
 pytestmark = pytest.mark.multi_backend
@@ -102,3 +103,24 @@ def test_bad_input():
         WeightedKNNMonitor(embedder, (x, y), (x, y), every_n_epochs=0)
     with pytest.raises(ValueError, match="`k`"):
         WeightedKNNMonitor(embedder, (x, y), (x, y), k=0)
+
+
+def test_memory_bank_is_current_at_epoch_end():
+    x, y = _data()
+    _, embedder = _models()
+    images, ids = keras.Input((8,)), keras.Input((), dtype="int32")
+    bank = NCEMemoryBank(len(x), num_negatives=4, momentum=0.0, seed=0)
+    model = keras.Model(
+        [images, ids], bank([keras.layers.UnitNormalization()(embedder(images)), ids])
+    )
+    model.compile(keras.optimizers.SGD(0.0), loss=NCELoss(len(x)))
+    monitor = WeightedKNNMonitor(
+        embedder, (x, y), (None, y), memory_bank=bank, k=5, evaluate_on_train_begin=True
+    )
+    index = np.arange(len(x), dtype="int32")
+    model.fit((x, index), index, batch_size=20, epochs=1, verbose=0, callbacks=[monitor])
+    expected = weighted_knn_accuracy(
+        embedder.predict(x, verbose=0), y, embedder.predict(x, verbose=0), y, k=5
+    )
+    assert monitor.history[1][1] == pytest.approx(expected)
+    assert monitor.history[0][1] < expected
