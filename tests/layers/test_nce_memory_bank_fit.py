@@ -10,7 +10,7 @@ from kzoo.datasets.data_files import DatasetFileError
 from kzoo.layers import NCEMemoryBank
 from kzoo.losses import NCELoss
 
-pytestmark = [pytest.mark.multi_backend, pytest.mark.slow]
+pytestmark = pytest.mark.multi_backend
 
 N_TRAIN, N_VAL, EPOCHS = 1000, 1000, 10
 
