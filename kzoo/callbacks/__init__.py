@@ -2,5 +2,11 @@
 
 from kzoo.callbacks.lambda_schedule import MarginLambdaScheduler
 from kzoo.callbacks.weight_projection import WeightProjection, project_kernel
+from kzoo.callbacks.weighted_knn_monitor import WeightedKNNMonitor
 
-__all__ = ["MarginLambdaScheduler", "WeightProjection", "project_kernel"]
+__all__ = [
+    "MarginLambdaScheduler",
+    "WeightProjection",
+    "WeightedKNNMonitor",
+    "project_kernel",
+]

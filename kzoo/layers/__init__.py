@@ -6,6 +6,7 @@ from kzoo.layers.decoupled_conv2d import DecoupledConv2D
 from kzoo.layers.decoupled_dense import DecoupledDense
 from kzoo.layers.feature_incay import FeatureIncay
 from kzoo.layers.l2_normalization import L2Normalization
+from kzoo.layers.nce_memory_bank import NCEMemoryBank
 
 __all__ = [
     "CosineNormalization",
@@ -14,4 +15,5 @@ __all__ = [
     "DecoupledDense",
     "FeatureIncay",
     "L2Normalization",
+    "NCEMemoryBank",
 ]

@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+from keras import ops
+
+_MODES = ("nce", "softmax")
+
+
+def _unit_rows_initializer(seed: int | None):
+    def initializer(shape, dtype=None):
+        rows = keras.random.normal(shape, dtype="float32", seed=seed)
+        return rows / ops.sqrt(
+            ops.maximum(ops.sum(ops.square(rows), axis=-1, keepdims=True), 1e-12)
+        )
+
+    return initializer
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class NCEMemoryBank(keras.layers.Layer):
+    """Memory bank of per-instance embeddings for non-parametric instance discrimination.
+
+    Holds `V`, one L2-normalised row per training instance, as non-trainable state (saved
+    with `.keras` files, weight files, checkpoints and `BackupAndRestore`). Called on
+    `[embeddings, ids]` (embeddings L2-normalised, ids the instance indices yielded by the
+    data pipeline), it returns:
+
+    - `mode="nce"`: log P(j|v) = vⱼᵀf/τ − log Z, shape `(batch, 1 + num_negatives)`, for
+      the positive row `ids` in column 0 followed by `num_negatives` rows drawn uniformly
+      from the bank. Z is estimated once, on the first training batch, by Monte Carlo as
+      `n · mean(exp(vⱼᵀf/τ))` over that batch's sampled rows, and then held fixed (the
+      `log_z` variable). Train with `kzoo.losses.NCELoss`.
+    - `mode="softmax"`: logits fVᵀ/τ against the whole bank, shape `(batch, n)`; the full
+      non-parametric softmax for small n. Train with
+      `keras.losses.SparseCategoricalCrossentropy(from_logits=True)` and `y = ids`.
+
+    During training (like `BatchNormalization`'s moving statistics) the rows `ids` are then
+    updated as `vᵢ ← normalize(m·vᵢ + (1−m)·fᵢ)` by gather/scatter, and `step` counts the
+    updates. Bank rows are never differentiated. With `proximal_weight = λ > 0` the layer
+    adds the proximal term `λ · mean_b ‖fᵢ − vᵢ‖²` (with the pre-update vᵢ) via `add_loss`.
+    The per-step cost is the gather of `batch · (1 + num_negatives)` rows and the scatter
+    of `batch` rows; it does not grow with n in `"nce"` mode. Within a batch ids should be
+    distinct (for duplicates one update wins). The bank is float32 whatever the policy.
+
+    Design: the state lives in a layer, updated in `call(training=True)` like
+    `BatchNormalization`'s moving statistics, so the stock `model.fit` (TensorFlow and JAX,
+    whose stateless training step threads non-trainable variables through `jit` and donates
+    them) trains it, and bank, `log_z`, `step` and the noise seed state are ordinary
+    weights of the model. No custom `train_step` or callback is needed; the companion
+    callback is `kzoo.callbacks.WeightedKNNMonitor`, which can use the bank as its reference
+    set. On JAX the scatter is in place (step time flat in n, see
+    `benchmarks/nce_memory_bank.py`); on TensorFlow `ops.scatter_update` returns a new
+    tensor, so each step also copies the bank.
+
+    Args:
+        num_instances: n, the number of training instances (rows of the bank).
+        num_negatives: m, noise samples per instance (`"nce"` mode). Defaults to 4096.
+        temperature: τ > 0. Defaults to 0.07.
+        momentum: m in [0, 1) of the bank update. Defaults to 0.5.
+        mode: `"nce"` or `"softmax"`.
+        z: fixed normalisation constant Z > 0; `None` (default) estimates it on the first
+            training batch.
+        proximal_weight: λ ≥ 0 of the proximal regulariser. Defaults to 0.
+        seed: int seed of the bank initialisation and the noise sampler.
+
+    Example:
+    ```python
+    images = keras.Input((28, 28, 1)); ids = keras.Input((), dtype="int32")
+    f = embedding_net(images)  # ends with L2 normalisation
+    out = kzoo.layers.NCEMemoryBank(num_instances=len(x_train))([f, ids])
+    model = keras.Model([images, ids], out)
+    model.compile("sgd", loss=kzoo.losses.NCELoss(num_instances=len(x_train)))
+    model.fit(tf.data.Dataset.from_tensor_slices(((x_train, idx), idx)).batch(128))
+    ```
+
+    Reference: Wu, Xiong, Yu, Lin, "Unsupervised Feature Learning via Non-Parametric
+    Instance Discrimination", CVPR 2018.
+    """
+
+    def __init__(
+        self,
+        num_instances: int,
+        num_negatives: int = 4096,
+        temperature: float = 0.07,
+        momentum: float = 0.5,
+        mode: str = "nce",
+        z: float | None = None,
+        proximal_weight: float = 0.0,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
+        if (
+            isinstance(num_instances, bool)
+            or not isinstance(num_instances, int)
+            or num_instances < 2
+        ):
+            raise ValueError(
+                f"`num_instances` must be an int >= 2. Received: num_instances={num_instances!r}"
+            )
+        if (
+            isinstance(num_negatives, bool)
+            or not isinstance(num_negatives, int)
+            or num_negatives < 1
+        ):
+            raise ValueError(
+                f"`num_negatives` must be an int >= 1. Received: num_negatives={num_negatives!r}"
+            )
+        if not temperature > 0:
+            raise ValueError(f"`temperature` must be > 0. Received: temperature={temperature!r}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"`momentum` must be in [0, 1). Received: momentum={momentum!r}")
+        if mode not in _MODES:
+            raise ValueError(f"`mode` must be one of {_MODES}. Received: mode={mode!r}")
+        if z is not None and not z > 0:
+            raise ValueError(f"`z` must be None or > 0. Received: z={z!r}")
+        if not proximal_weight >= 0:
+            raise ValueError(
+                f"`proximal_weight` must be >= 0. Received: proximal_weight={proximal_weight!r}"
+            )
+        self.num_instances = num_instances
+        self.num_negatives = num_negatives
+        self.temperature = float(temperature)
+        self.momentum = float(momentum)
+        self.mode = mode
+        self.z = None if z is None else float(z)
+        self.proximal_weight = float(proximal_weight)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape: Any) -> None:
+        if (
+            not isinstance(input_shape, (list, tuple))
+            or len(input_shape) != 2
+            or not all(isinstance(s, (list, tuple)) for s in input_shape)
+        ):
+            raise ValueError(
+                f"`inputs` must be `[embeddings, ids]`. Received input shape: {input_shape}"
+            )
+        embedding_shape = tuple(input_shape[0])
+        if len(embedding_shape) != 2 or embedding_shape[-1] is None:
+            raise ValueError(
+                "`embeddings` must have shape (batch, dim) with a known dim. "
+                f"Received: {embedding_shape}"
+            )
+        self.embedding_dim = embedding_shape[-1]
+        self.bank = self.add_weight(
+            shape=(self.num_instances, self.embedding_dim),
+            initializer=_unit_rows_initializer(self.seed),
+            trainable=False,
+            dtype="float32",
+            name="bank",
+        )
+        if self.mode == "nce":
+            initial = -math.inf if self.z is None else math.log(self.z)
+            self.log_z = self.add_weight(
+                shape=(),
+                initializer=keras.initializers.Constant(initial),
+                trainable=False,
+                dtype="float32",
+                name="log_z",
+            )
+        self.step = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, dtype="int32", name="step"
+        )
+
+    @property
+    def normalizer(self) -> float:
+        """The current Z (0.0 while not yet estimated)."""
+        return float(math.exp(float(ops.convert_to_numpy(self.log_z))))
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        embeddings, ids = inputs
+        embeddings = ops.cast(embeddings, "float32")
+        ids = ops.reshape(ops.cast(ids, "int32"), (-1,))
+        bank = ops.convert_to_tensor(self.bank)
+        if self.mode == "nce":
+            batch = ops.shape(embeddings)[0]
+            noise = keras.random.randint(
+                (batch, self.num_negatives),
+                0,
+                self.num_instances,
+                dtype="int32",
+                seed=self.seed_generator,
+            )
+            rows = ops.stop_gradient(
+                ops.take(bank, ops.concatenate([ids[:, None], noise], axis=1), axis=0)
+            )
+            # Reading the positives from `rows` orders every bank read before the scatter,
+            # so XLA can update the (donated) bank in place instead of copying it.
+            positives = rows[:, 0, :]
+            scores = ops.einsum("bkd,bd->bk", rows, embeddings) / self.temperature
+            count = ops.cast(ops.size(scores), "float32")
+            estimate = ops.stop_gradient(
+                ops.logsumexp(scores) - ops.log(count) + math.log(self.num_instances)
+            )
+            current = ops.convert_to_tensor(self.log_z)
+            log_z = ops.where(ops.isfinite(current), current, estimate)
+            outputs = scores - log_z
+        else:
+            positives = ops.stop_gradient(ops.take(bank, ids, axis=0))
+            outputs = ops.matmul(embeddings, ops.transpose(bank)) / self.temperature
+        if self.proximal_weight > 0:
+            distance = ops.sum(ops.square(embeddings - positives), axis=-1)
+            self.add_loss(self.proximal_weight * ops.mean(distance))
+        if training and self.trainable:
+            updated = self.momentum * positives + (1.0 - self.momentum) * ops.stop_gradient(
+                embeddings
+            )
+            norm = ops.sqrt(
+                ops.maximum(ops.sum(ops.square(updated), axis=-1, keepdims=True), 1e-12)
+            )
+            self.bank.assign(ops.scatter_update(bank, ids[:, None], updated / norm))
+            if self.mode == "nce":
+                self.log_z.assign(log_z)
+            self.step.assign_add(ops.ones((), "int32"))
+        return ops.cast(outputs, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        width = 1 + self.num_negatives if self.mode == "nce" else self.num_instances
+        return (input_shape[0][0], width)
+
+    def compute_output_spec(self, inputs: Any, training: bool | None = None) -> keras.KerasTensor:
+        shape = self.compute_output_shape([tuple(inputs[0].shape), tuple(inputs[1].shape)])
+        return keras.KerasTensor(shape, dtype=self.compute_dtype)
+
+    def save_own_variables(self, store: Any) -> None:
+        super().save_own_variables(store)
+        store["noise_seed_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store: Any) -> None:
+        all_vars = self._trainable_variables + self._non_trainable_variables
+        expected = len(all_vars) + (1 if "noise_seed_state" in store.keys() else 0)
+        if len(store.keys()) != expected:
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(all_vars)} variables "
+                f"(+ noise seed state), but received {len(store.keys())} during loading."
+            )
+        for i, v in enumerate(all_vars):
+            v.assign(store[f"{i}"])
+        if "noise_seed_state" in store.keys():
+            self.seed_generator.state.assign(store["noise_seed_state"])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "num_instances": self.num_instances,
+                "num_negatives": self.num_negatives,
+                "temperature": self.temperature,
+                "momentum": self.momentum,
+                "mode": self.mode,
+                "z": self.z,
+                "proximal_weight": self.proximal_weight,
+                "seed": self.seed,
+            }
+        )
+        return config
