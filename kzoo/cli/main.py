@@ -7,7 +7,16 @@ import importlib
 import sys
 
 # Each module has `add_parser(subparsers)`.
-SUBCOMMANDS = ("demo", "list_cmd", "info_cmd", "eval_cmd", "export_cmd", "publish_cmd", "hub_cmd")
+SUBCOMMANDS = (
+    "quickstart_cmd",
+    "demo",
+    "list_cmd",
+    "info_cmd",
+    "eval_cmd",
+    "export_cmd",
+    "publish_cmd",
+    "hub_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

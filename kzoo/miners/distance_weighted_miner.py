@@ -7,12 +7,9 @@ from typing import Any
 import keras
 from keras import ops
 
+from kzoo.ops.l2_normalize import l2_normalize
 from kzoo.ops.label_masks import flatten_labels, positive_mask, same_label_mask
 from kzoo.ops.pairwise_distances import pairwise_distances
-
-
-def _l2_normalize(x: Any) -> Any:
-    return x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=-1, keepdims=True), 1e-12))
 
 
 class DistanceWeightedMiner:
@@ -68,7 +65,7 @@ class DistanceWeightedMiner:
             )
         labels = flatten_labels(ops.convert_to_tensor(labels))
         dim = float(embeddings.shape[-1])
-        d = pairwise_distances(_l2_normalize(ops.cast(embeddings, "float32")), "l2")
+        d = pairwise_distances(l2_normalize(ops.cast(embeddings, "float32"), epsilon=1e-6), "l2")
         d = ops.maximum(d, self.cutoff)
         inside = ops.less(d, 2.0)
         safe_d = ops.where(inside, d, ops.ones_like(d))

@@ -6,6 +6,8 @@ from typing import Any
 
 from keras import ops
 
+from kzoo.ops.l2_normalize import l2_normalize
+
 DISTANCES = ("l2", "squared_l2", "angular")
 # TF-Addons' names: its "L_2" is the *squared* Euclidean distance and its "L_1" the plain one.
 _ALIASES = {
@@ -43,11 +45,6 @@ def safe_sqrt(x: Any) -> Any:
     )
 
 
-def _l2_normalize(x: Any, epsilon: float = 1e-12) -> Any:
-    squared = ops.sum(ops.square(x), axis=-1, keepdims=True)
-    return x * ops.rsqrt(ops.maximum(squared, epsilon))
-
-
 def squared_l2_distances(x: Any) -> Any:
     """`D[i, j] = ||x_i - x_j||^2` via the Gram matrix, clipped at 0, zero diagonal."""
     squared_norms = ops.sum(ops.square(x), axis=1)
@@ -62,7 +59,7 @@ def angular_distances(x: Any) -> Any:
 
     A zero vector has cosine 0 with everything (distance 1).
     """
-    normed = _l2_normalize(x)
+    normed = l2_normalize(x, epsilon=1e-6)
     return ops.maximum(1.0 - ops.matmul(normed, ops.transpose(normed)), 1e-16)
 
 
@@ -94,6 +91,9 @@ def paired_distances(a: Any, b: Any, distance: str = "squared_l2") -> Any:
     """Row-wise distance `d(a_i, b_i)` over the last axis (no Gram matrix, no cancellation)."""
     name = canonical_distance(distance)
     if name == "angular":
-        return ops.maximum(1.0 - ops.sum(_l2_normalize(a) * _l2_normalize(b), axis=-1), 1e-16)
+        return ops.maximum(
+            1.0 - ops.sum(l2_normalize(a, epsilon=1e-6) * l2_normalize(b, epsilon=1e-6), axis=-1),
+            1e-16,
+        )
     squared = ops.sum(ops.square(a - b), axis=-1)
     return squared if name == "squared_l2" else safe_sqrt(squared)
