@@ -29,6 +29,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="exit 1 when a metric is off by more than the tolerance",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the measured metrics into the manifest: the entry's `metrics` for the full "
+        "split, its `ci_eval` (limit + metrics, what CI re-checks) with --limit",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.add_argument(
         "--local-hub",
@@ -53,7 +59,28 @@ def run(args: argparse.Namespace) -> int:
     serving = local_hub(args.hub_dir) if args.local_hub else contextlib.nullcontext()
     with serving:
         report = _evaluate(evaluate, args)
+    if args.record:
+        _record(report, args)
     return _print(report, args)
+
+
+def _record(report: dict, args: argparse.Namespace) -> None:
+    from kzoo.zoo import Manifest
+
+    manifest = Manifest.load(args.manifest)
+    data = manifest.entries[report["key"]].to_dict()
+    measured = {
+        r["metric"]: round(float(r["measured"]), 4)
+        for r in report["rows"]
+        if r["measured"] is not None
+    }
+    if args.limit:
+        data["ci_eval"] = {"limit": args.limit, "metrics": measured}
+    else:
+        data["metrics"] = measured
+    manifest.set_entry(report["key"], data)
+    manifest.save()
+    print(f"recorded {sorted(measured)} for {report['key']} in {manifest.path}")
 
 
 def _evaluate(evaluate, args: argparse.Namespace) -> dict:

@@ -1,0 +1,45 @@
+"""Every model in the project's weights_manifest.json: builds offline, fetches, scores as recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kzoo
+from kzoo.zoo import Manifest, evaluate, local_hub
+
+MANIFEST = Manifest.load()
+KEYS = sorted(MANIFEST.entries)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_builds_offline_with_random_weights(key, monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    entry = MANIFEST.entries[key]
+    model = kzoo.load(key, pretrained=False, progress=False)
+    x = np.zeros((2, *entry.input["shape"]), dtype=entry.input.get("dtype", "float32"))
+    outputs = dict(zip(entry.outputs, model(x), strict=True))
+    assert tuple(outputs["embedding"].shape) == (2, entry.embedding_size)
+    if entry.classes:
+        assert tuple(outputs["logits"].shape) == (2, entry.classes)
+
+
+@pytest.fixture(scope="module")
+def project_hub(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf_home")))
+        mp.delenv("HF_HUB_OFFLINE", raising=False)
+        with local_hub() as server:
+            yield server
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_fetched_weights_score_as_recorded_on_the_ci_slice(key, project_hub):
+    ci = MANIFEST.entries[key].data.get("ci_eval")
+    assert ci, f"{key} has no ci_eval: record one with `kzoo eval {key} --limit N --record`"
+    report = evaluate(key, limit=ci["limit"], progress=False)
+    rows = {row["metric"]: row for row in report["rows"]}
+    assert set(rows) == set(ci["metrics"])
+    bad = {m: (r["recorded"], r["measured"]) for m, r in rows.items() if not r["ok"]}
+    assert not bad, f"{key}: recorded vs measured beyond tolerance {report['tolerance']}: {bad}"
