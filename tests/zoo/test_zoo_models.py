@@ -1,4 +1,4 @@
-"""Every model in the project's weights_manifest.json: builds offline, fetches, scores as recorded."""
+"""Every model in weights_manifest.json: builds offline, fetches, scores as recorded."""
 
 from __future__ import annotations
 
