@@ -25,6 +25,13 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kzoo.datasets import SampledDataset, TripletSampler, trr_synthetic  # noqa: E402
+from kzoo.datasets.trr_synthetic import (  # noqa: E402
+    TRR_CLUSTERS_PER_CLASS,
+    TRR_NUM_FEATURES,
+    TRR_NUM_INFORMATIVE,
+    TRR_NUM_REDUNDANT,
+    TRR_VALIDATION_SIZE,
+)
 from kzoo.losses import TRRLoss  # noqa: E402
 from kzoo.models import TripletFeatureModel  # noqa: E402
 
@@ -205,9 +212,19 @@ def main() -> None:
                     "# TRR seed Table 1, reproduced\n\n"
                     "Best validation accuracy, mean ± std over seeds.\n\n"
                     + table
-                    + f"\n\nSettings: {json.dumps(vars(args))}\n"
+                    + f"\n\nSettings: {json.dumps(vars(args))}\nData: {json.dumps(DATA)}\n"
                 )
     print(summarize(runs))
+
+
+DATA = {
+    "generator": "kzoo.datasets.trr_synthetic (sklearn make_classification)",
+    "n_features": TRR_NUM_FEATURES,
+    "n_informative": TRR_NUM_INFORMATIVE,
+    "n_redundant": TRR_NUM_REDUNDANT,
+    "n_clusters_per_class": TRR_CLUSTERS_PER_CLASS,
+    "validation": TRR_VALIDATION_SIZE,
+}
 
 
 if __name__ == "__main__":
