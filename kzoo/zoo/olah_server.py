@@ -84,7 +84,7 @@ class OlahServer:
             import olah.server  # noqa: F401
         except ImportError as err:
             raise ZooError(
-                "olah is not installed: pip install 'kzoo[dev]' (or pip install olah)."
+                "olah is not installed: pip install 'kzoo[hub]' (or pip install olah)."
             ) from err
         self.mirrors.mkdir(parents=True, exist_ok=True)
         self.repo_ids = unpack_hub(self.hub_dir, self.mirrors)
