@@ -74,10 +74,12 @@ def _record(report: dict, args: argparse.Namespace) -> None:
         for r in report["rows"]
         if r["measured"] is not None
     }
+    command = f"kzoo eval {report['key']}" + (f" --limit {args.limit}" if args.limit else "")
     if args.limit:
-        data["ci_eval"] = {"limit": args.limit, "metrics": measured}
+        data["ci_eval"] = {"limit": args.limit, "metrics": measured, "command": command}
     else:
         data["metrics"] = measured
+        data["metrics_command"] = command
     manifest.set_entry(report["key"], data)
     manifest.save()
     print(f"recorded {sorted(measured)} for {report['key']} in {manifest.path}")
