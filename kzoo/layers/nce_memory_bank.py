@@ -6,6 +6,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from kzoo.utils.validation import check_int
+
 _MODES = ("nce", "softmax")
 
 
@@ -94,14 +96,7 @@ class NCEMemoryBank(keras.layers.Layer):
     ) -> None:
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
-        if (
-            isinstance(num_instances, bool)
-            or not isinstance(num_instances, int)
-            or num_instances < 2
-        ):
-            raise ValueError(
-                f"`num_instances` must be an int >= 2. Received: num_instances={num_instances!r}"
-            )
+        check_int("num_instances", num_instances, 2)
         if (
             isinstance(num_negatives, bool)
             or not isinstance(num_negatives, int)

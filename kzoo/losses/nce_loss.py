@@ -6,6 +6,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from kzoo.utils.validation import check_int
+
 
 @keras.saving.register_keras_serializable(package="kzoo")
 class NCELoss(keras.losses.Loss):
@@ -51,14 +53,7 @@ class NCELoss(keras.losses.Loss):
         dtype: str | None = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if (
-            isinstance(num_instances, bool)
-            or not isinstance(num_instances, int)
-            or num_instances < 2
-        ):
-            raise ValueError(
-                f"`num_instances` must be an int >= 2. Received: num_instances={num_instances!r}"
-            )
+        check_int("num_instances", num_instances, 2)
         if not epsilon >= 0:
             raise ValueError(f"`epsilon` must be >= 0. Received: epsilon={epsilon!r}")
         self.num_instances = num_instances
