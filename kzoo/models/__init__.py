@@ -1,5 +1,6 @@
 """Backbones and model builders."""
 
+from kzoo.models.lsoftmax_cnn import build_lsoftmax_cnn
 from kzoo.models.margin_classifier import HEADS, build_margin_classifier, training_model
 from kzoo.models.resnet_cifar import build_resnet_cifar
 from kzoo.models.triplet_feature_model import TripletFeatureModel
@@ -7,6 +8,7 @@ from kzoo.models.triplet_feature_model import TripletFeatureModel
 __all__ = [
     "HEADS",
     "TripletFeatureModel",
+    "build_lsoftmax_cnn",
     "build_margin_classifier",
     "build_resnet_cifar",
     "training_model",

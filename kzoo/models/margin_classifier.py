@@ -10,7 +10,10 @@ import keras
 from kzoo import heads
 from kzoo.layers.decoupled_conv2d import DecoupledConv2D
 from kzoo.layers.l2_normalization import L2Normalization
+from kzoo.models.lsoftmax_cnn import build_lsoftmax_cnn
 from kzoo.models.resnet_cifar import build_resnet_cifar
+
+BACKBONES = ("resnet_cifar", "lsoftmax_cnn")
 
 HEADS: dict[str, tuple[type, dict[str, Any]]] = {
     # L-Softmax with m = 1 is exactly the plain linear softmax classifier without bias.
@@ -43,6 +46,8 @@ def build_margin_classifier(
     input_shape: tuple[int, ...] = (28, 28, 1),
     embedding_dim: int = 128,
     conv: dict[str, Any] | None = None,
+    backbone: str = "resnet_cifar",
+    backbone_kwargs: dict[str, Any] | None = None,
     name: str | None = None,
 ) -> keras.Model:
     """The inference model of a zoo classifier: `image -> [embedding, logits]`.
@@ -50,7 +55,9 @@ def build_margin_classifier(
     The embedding is the backbone's output L2-normalised (compare with cosine / dot product);
     the logits are the head's margin-free logits (`head(raw_embedding)`, no labels). The
     backbone is `build_resnet_cifar(depth, ...)`, its 3×3 convs decoupled when `conv` is
-    given (e.g. `{"type": "decoupled", "magnitude": "tanh", "angular": "cosine"}`).
+    given (e.g. `{"type": "decoupled", "magnitude": "tanh", "angular": "cosine"}`), or
+    `build_lsoftmax_cnn(...)` (the L-Softmax paper's MNIST CNN) with
+    `backbone="lsoftmax_cnn"`.
     `training_model(model)` gives the model to fit, which applies the margin.
 
     Args:
@@ -58,25 +65,32 @@ def build_margin_classifier(
         head: one of `HEADS` ("softmax" is L-Softmax with m = 1, the plain linear classifier).
         head_kwargs: arguments of the head class, over the defaults in `HEADS`.
         depth, input_shape, embedding_dim: the backbone's.
-        conv: `DecoupledConv2D` arguments for the backbone's 3×3 convs, or None for `Conv2D`.
+        conv: `DecoupledConv2D` arguments for the ResNet's 3×3 convs, or None for `Conv2D`.
+        backbone: one of `BACKBONES`.
+        backbone_kwargs: further arguments of the backbone builder (e.g. `width`).
         name: model name.
     """
     if head not in HEADS:
         raise ValueError(f"`head` must be one of {sorted(HEADS)}, got {head!r}.")
+    if backbone not in BACKBONES:
+        raise ValueError(f"`backbone` must be one of {BACKBONES}, got {backbone!r}.")
+    if backbone == "lsoftmax_cnn" and conv:
+        raise ValueError("`conv` applies to the 'resnet_cifar' backbone only.")
     head_cls, defaults = HEADS[head]
-    backbone = build_resnet_cifar(
-        depth=depth,
-        input_shape=input_shape,
-        embedding_dim=embedding_dim,
-        conv_layer=_conv_factory(conv),
-        name="backbone",
-    )
+    common = {"input_shape": input_shape, "embedding_dim": embedding_dim, "name": "backbone"}
+    if backbone == "resnet_cifar":
+        net = build_resnet_cifar(
+            depth=depth, conv_layer=_conv_factory(conv), **common, **(backbone_kwargs or {})
+        )
+    else:
+        net = build_lsoftmax_cnn(**common, **(backbone_kwargs or {}))
     image = keras.Input(tuple(input_shape), name="image")
-    raw = backbone(image)
+    raw = net(image)
     embedding = L2Normalization(name="embedding")(raw)
     logits = head_cls(num_classes, **{**defaults, **(head_kwargs or {})}, name="head")(raw)
     logits = keras.layers.Identity(name="logits")(logits)
-    return keras.Model(image, [embedding, logits], name=name or f"{head}_resnet{depth}")
+    default_name = f"{head}_resnet{depth}" if backbone == "resnet_cifar" else f"{head}_cnn"
+    return keras.Model(image, [embedding, logits], name=name or default_name)
 
 
 def training_model(model: keras.Model) -> keras.Model:
