@@ -26,7 +26,6 @@ import numpy as np
 import kzoo
 from kzoo.callbacks import MarginLambdaScheduler
 from kzoo.models import HEADS, build_margin_classifier, training_model
-from kzoo.models.margin_classifier import BACKBONES
 from kzoo.zoo.evaluation import classification, load_split, predict, preprocess
 from kzoo.zoo.model_entry import ModelEntry
 
@@ -141,7 +140,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=sorted(CONVS),
         help="backbone 3x3 convs: plain Conv2D or DCNet's TanhConv (cosine, learnable rho)",
     )
-    p.add_argument("--backbone", default="resnet_cifar", choices=BACKBONES)
+    p.add_argument("--backbone", default="resnet_cifar", choices=["resnet_cifar", "lsoftmax_cnn"])
     p.add_argument("--depth", type=int, default=20, help="ResNet depth (6n+2)")
     p.add_argument(
         "--width", type=int, default=64, help="channels of every conv of the lsoftmax_cnn"

@@ -1,11 +1,17 @@
 """Backbones and model builders."""
 
+from kzoo.models.backbones import BACKBONES, build_backbone, register_backbone
+from kzoo.models.embedding_model import build_embedding_model
 from kzoo.models.lsoftmax_cnn import build_lsoftmax_cnn
 from kzoo.models.margin_classifier import HEADS, build_margin_classifier, training_model
 from kzoo.models.resnet_cifar import build_resnet_cifar
 from kzoo.models.triplet_feature_model import TripletFeatureModel
 
 __all__ = [
+    "BACKBONES",
+    "build_backbone",
+    "build_embedding_model",
+    "register_backbone",
     "HEADS",
     "TripletFeatureModel",
     "build_lsoftmax_cnn",

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import keras
 
 from kzoo import heads
-from kzoo.layers.decoupled_conv2d import DecoupledConv2D
 from kzoo.layers.l2_normalization import L2Normalization
-from kzoo.models.lsoftmax_cnn import build_lsoftmax_cnn
-from kzoo.models.resnet_cifar import build_resnet_cifar
-
-BACKBONES = ("resnet_cifar", "lsoftmax_cnn")
+from kzoo.models.backbones import build_backbone
 
 HEADS: dict[str, tuple[type, dict[str, Any]]] = {
     # L-Softmax with m = 1 is exactly the plain linear softmax classifier without bias.
@@ -26,16 +21,6 @@ HEADS: dict[str, tuple[type, dict[str, Any]]] = {
     "cosface": (heads.CosFace, {}),
     "arcface": (heads.ArcFace, {}),
 }
-
-
-def _conv_factory(conv: dict[str, Any] | None):
-    if not conv:
-        return None
-    conv = dict(conv)
-    kind = conv.pop("type", "decoupled")
-    if kind != "decoupled":
-        raise ValueError(f"`conv['type']` must be 'decoupled', got {kind!r}.")
-    return functools.partial(DecoupledConv2D, **conv)
 
 
 def build_margin_classifier(
@@ -55,41 +40,40 @@ def build_margin_classifier(
     The embedding is the backbone's output L2-normalised (compare with cosine / dot product);
     the logits are the head's margin-free logits (`head(raw_embedding)`, no labels). The
     backbone is `build_resnet_cifar(depth, ...)`, its 3×3 convs decoupled when `conv` is
-    given (e.g. `{"type": "decoupled", "magnitude": "tanh", "angular": "cosine"}`), or
-    `build_lsoftmax_cnn(...)` (the L-Softmax paper's MNIST CNN) with
-    `backbone="lsoftmax_cnn"`.
+    given (e.g. `{"type": "decoupled", "magnitude": "tanh", "angular": "cosine"}`), or any
+    other of `kzoo.models.backbones.BACKBONES` (e.g. "lsoftmax_cnn", the L-Softmax paper's
+    MNIST CNN).
     `training_model(model)` gives the model to fit, which applies the margin.
 
     Args:
         num_classes: number of classes.
         head: one of `HEADS` ("softmax" is L-Softmax with m = 1, the plain linear classifier).
         head_kwargs: arguments of the head class, over the defaults in `HEADS`.
-        depth, input_shape, embedding_dim: the backbone's.
+        depth, input_shape, embedding_dim: the backbone's (`depth`: resnet_cifar only).
         conv: `DecoupledConv2D` arguments for the ResNet's 3×3 convs, or None for `Conv2D`.
-        backbone: one of `BACKBONES`.
+        backbone: one of `kzoo.models.backbones.BACKBONES`.
         backbone_kwargs: further arguments of the backbone builder (e.g. `width`).
         name: model name.
     """
     if head not in HEADS:
         raise ValueError(f"`head` must be one of {sorted(HEADS)}, got {head!r}.")
-    if backbone not in BACKBONES:
-        raise ValueError(f"`backbone` must be one of {BACKBONES}, got {backbone!r}.")
-    if backbone == "lsoftmax_cnn" and conv:
-        raise ValueError("`conv` applies to the 'resnet_cifar' backbone only.")
     head_cls, defaults = HEADS[head]
-    common = {"input_shape": input_shape, "embedding_dim": embedding_dim, "name": "backbone"}
-    if backbone == "resnet_cifar":
-        net = build_resnet_cifar(
-            depth=depth, conv_layer=_conv_factory(conv), **common, **(backbone_kwargs or {})
-        )
-    else:
-        net = build_lsoftmax_cnn(**common, **(backbone_kwargs or {}))
+    net = build_backbone(
+        backbone,
+        input_shape=input_shape,
+        embedding_dim=embedding_dim,
+        depth=depth if backbone == "resnet_cifar" else None,
+        conv=conv,
+        backbone_kwargs=backbone_kwargs,
+    )
     image = keras.Input(tuple(input_shape), name="image")
     raw = net(image)
     embedding = L2Normalization(name="embedding")(raw)
     logits = head_cls(num_classes, **{**defaults, **(head_kwargs or {})}, name="head")(raw)
     logits = keras.layers.Identity(name="logits")(logits)
-    default_name = f"{head}_resnet{depth}" if backbone == "resnet_cifar" else f"{head}_cnn"
+    default_name = (
+        f"{head}_resnet{depth}" if backbone == "resnet_cifar" else f"{head}_{backbone}_classifier"
+    )
     return keras.Model(image, [embedding, logits], name=name or default_name)
 
 

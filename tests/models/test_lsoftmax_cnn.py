@@ -50,7 +50,7 @@ class TestLSoftmaxCNN(TestCase):
         x = np.zeros((2, 28, 28, 1), "float32")
         embedding, logits = model(x)
         assert embedding.shape == (2, 32) and logits.shape == (2, 10)
-        assert model.name == "lsoftmax_cnn"
+        assert model.name == "lsoftmax_lsoftmax_cnn_classifier"
         with pytest.raises(ValueError, match="`backbone` must be one of"):
             build_margin_classifier(10, backbone="vgg")
         with pytest.raises(ValueError, match="`conv` applies"):
