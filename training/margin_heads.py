@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
     start = time.perf_counter()
-    trainer.fit(
+    history = trainer.fit(
         {"image": x, "label": y},
         y,
         batch_size=args.batch_size,
@@ -284,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
         verbose=verbose,
     )
     minutes = (time.perf_counter() - start) / 60
+    if not np.isfinite(history.history["loss"][-1]):
+        print(
+            f"training diverged (loss {history.history['loss'][-1]}); nothing written",
+            file=sys.stderr,
+        )
+        return 1
     print(f"trained in {minutes:.1f} min ({keras.backend.backend()} backend)")
 
     fields = entry_fields(args, model, input_spec)
