@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from kzoo.cli._zoo_args import add_manifest_option
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -21,15 +23,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-verify", action="store_true", help="skip the LiteRT-vs-Keras check")
     parser.add_argument("--json", default=None, help="also write the export/verify report here")
+    parser.add_argument(
+        "--num-test",
+        type=int,
+        default=None,
+        help="test images to verify on (default 2000; the whole test split with --record)",
+    )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the verified figures into the manifest entry's `exports` (and so the card)",
+    )
+    add_manifest_option(parser)
     parser.set_defaults(func=run)
 
 
 def _argv(args: argparse.Namespace) -> list[str]:
     argv = ["export", args.name, "--format", args.format, "--quantize", args.quantize]
-    for flag, value in (("--output", args.output), ("--json", args.json)):
+    for flag, value in (
+        ("--output", args.output),
+        ("--json", args.json),
+        ("--num-test", args.num_test),
+        ("--manifest", getattr(args, "manifest", None)),
+    ):
         if value:
-            argv += [flag, value]
-    return argv + (["--no-verify"] if args.no_verify else [])
+            argv += [flag, str(value)]
+    return argv + [
+        f for f, on in (("--no-verify", args.no_verify), ("--record", args.record)) if on
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,12 +62,39 @@ def run(args: argparse.Namespace) -> int:
         return subprocess.call([sys.executable, "-m", "kzoo.cli.main", *_argv(args)], env=env)
     from kzoo.export.zoo_export import export_zoo_model
 
+    if args.record and args.no_verify:
+        raise SystemExit("kzoo export: --record needs the verification (drop --no-verify).")
+    num_test = args.num_test or (None if args.record else 2000)
+    manifest = getattr(args, "manifest", None)
     result = export_zoo_model(
-        args.name, args.output, quantize=args.quantize, verify=not args.no_verify
+        args.name,
+        args.output,
+        quantize=args.quantize,
+        verify=not args.no_verify,
+        num_test=num_test,
+        manifest=manifest,
     )
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.json:
         with open(args.json, "w") as f:
             f.write(text + "\n")
     print(text)
+    if args.record:
+        _record(result, args)
     return 0
+
+
+def _record(result: dict, args: argparse.Namespace) -> None:
+    from kzoo.export.export_summary import export_summary
+    from kzoo.zoo import Manifest
+
+    manifest = Manifest.load(getattr(args, "manifest", None))
+    entry = manifest.resolve(args.name)
+    command = f"kzoo export {entry.key} --quantize {args.quantize} --record"
+    if args.num_test:
+        command += f" --num-test {args.num_test}"
+    data = entry.to_dict()
+    data.setdefault("exports", {})[f"tflite-{args.quantize}"] = export_summary(result, command)
+    manifest.set_entry(entry.key, data)
+    manifest.save()
+    print(f"recorded exports['tflite-{args.quantize}'] for {entry.key} in {manifest.path}")

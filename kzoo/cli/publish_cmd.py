@@ -14,7 +14,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("name", help="name.tag of the manifest entry")
     parser.add_argument(
-        "--model", required=True, help="the trained model (.keras file or Keras folder)"
+        "--model", default=None, help="the trained model (.keras file or Keras folder)"
+    )
+    parser.add_argument(
+        "--card-only",
+        action="store_true",
+        help="re-render the published model card from the manifest (after eval/export --record)",
     )
     parser.add_argument(
         "--entry", default=None, help="JSON file of manifest fields to set (metrics, recipe, ...)"
@@ -34,6 +39,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 @zoo_errors
 def run(args: argparse.Namespace) -> int:
+    if args.card_only:
+        from kzoo.zoo.publish import refresh_card
+
+        entry = refresh_card(args.name, manifest=args.manifest, hub_dir=args.hub_dir, tag=args.tag)
+        print(f"updated the card of {entry.key}: {entry.repo_id} @ {entry.revision}")
+        return 0
+    if not args.model:
+        raise SystemExit("kzoo publish: --model is required (or --card-only).")
     import keras
 
     import kzoo  # noqa: F401 - registers kzoo's layers for safe-mode loading

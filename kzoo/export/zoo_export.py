@@ -22,8 +22,9 @@ def export_zoo_model(
     verify: bool = True,
     load: Callable[[str], Any] | None = None,
     load_data: Callable[[str], Arrays] | None = None,
-    num_test: int = 2000,
+    num_test: int | None = 2000,
     num_calibration: int = 200,
+    manifest: Any = None,
 ) -> dict[str, Any]:
     """Exports zoo model `name` to `.tflite` and verifies it on its own test set.
 
@@ -40,7 +41,9 @@ def export_zoo_model(
         quantize: `"none"`, `"fp16"` or `"int8"`.
         verify: run `verify_tflite` after exporting.
         load, load_data: the hooks above; default `kzoo.zoo.load` / `kzoo.zoo.load_data`.
-        num_test, num_calibration: test and calibration sample counts.
+        num_test, num_calibration: test and calibration sample counts (`num_test=None`: the
+            whole test split).
+        manifest: the zoo manifest for the default hooks (default: the project's).
 
     Returns:
         `{"name", "export": ExportReport.to_dict(), "verify": verify report or None}`, to be
@@ -49,8 +52,8 @@ def export_zoo_model(
     if load is None or (load_data is None and (verify or quantize == "int8")):
         from kzoo import zoo  # the registry; imported lazily so export works without it
 
-        load = load or zoo.load
-        load_data = load_data or zoo.load_data
+        load = load or (lambda n: zoo.load(n, manifest=manifest, progress=False))
+        load_data = load_data or (lambda n: zoo.load_data(n, manifest=manifest))
     model = load(name)
     needs_data = verify or quantize == "int8"
     (x_train, _), (x_test, y_test) = load_data(name) if needs_data else ((None, None), (None, None))

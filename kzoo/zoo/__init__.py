@@ -22,10 +22,13 @@ from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.olah_server import OlahServer, local_hub
 from kzoo.zoo.registry import (
     get_builder,
+    get_dataset,
     get_evaluator,
     register_builder,
+    register_dataset,
     register_evaluator,
     registered_builders,
+    registered_datasets,
     registered_evaluators,
 )
 
@@ -47,6 +50,7 @@ __all__ = [
     "evaluate",
     "fetch",
     "get_builder",
+    "get_dataset",
     "get_evaluator",
     "get_manifest",
     "info",
@@ -55,7 +59,9 @@ __all__ = [
     "load_data",
     "local_hub",
     "register_builder",
+    "register_dataset",
     "register_evaluator",
     "registered_builders",
+    "registered_datasets",
     "registered_evaluators",
 ]

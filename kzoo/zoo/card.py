@@ -82,6 +82,9 @@ def render_card(key: str, entry: dict[str, Any]) -> str:
     lines += [f"| {m} | {v:.4f} |" for m, v in sorted(entry["metrics"].items())] or [
         "| (not measured yet) | |"
     ]
+    if entry.get("metrics_note"):
+        lines += ["", entry["metrics_note"]]
+    lines += export_table(key, entry)
     lines += ["", "## Training recipe", ""]
     if recipe.get("script"):
         lines.append(f"Script: `{recipe['script']}`")
@@ -109,3 +112,41 @@ def render_card(key: str, entry: dict[str, Any]) -> str:
     ]
     lines.append("")
     return "\n".join(lines)
+
+
+QUANTIZE_TEXT = {"none": "float32", "fp16": "float16 weights", "int8": "int8 (calibrated)"}
+
+
+def export_table(key: str, entry: dict[str, Any]) -> list[str]:
+    """The card's LiteRT section: one row per verified export in the entry's `exports`."""
+    exports = {k: v for k, v in entry.get("exports", {}).items() if k.startswith("tflite-")}
+    if not exports:
+        return []
+    scored = "test accuracy" if entry.get("classes") else "1-NN accuracy of the embedding"
+    lines = [
+        "",
+        "## LiteRT (TFLite) export",
+        "",
+        f"`kzoo export {key} --quantize Q` writes a builtin-ops-only `.tflite` of the inference "
+        "graph (outputs: " + ", ".join(entry["outputs"]) + "), verified in the `ai-edge-litert` "
+        "interpreter against Keras on the first N test images.",
+        "",
+        "| file | size | N | max abs diff, embedding | top-1 agreement "
+        f"| {scored}: Keras → LiteRT |",
+        "|---|---|---|---|---|---|",
+    ]
+    order = {f"tflite-{q}": i for i, q in enumerate(QUANTIZE_TEXT)}
+    for name in sorted(exports, key=lambda n: order.get(n, len(order))):
+        e = exports[name]
+        quantize = name.removeprefix("tflite-")
+        accuracy = (
+            f"{e['accuracy_keras']:.4f} → {e['accuracy_litert']:.4f}"
+            if "accuracy_keras" in e
+            else "-"
+        )
+        lines.append(
+            f"| {QUANTIZE_TEXT.get(quantize, quantize)} | {e['size_bytes'] / 2**20:.2f} MiB "
+            f"| {e['num_samples']:,} | {e['embedding_max_abs_diff']:.1e} "
+            f"| {e['top1_agreement']:.4f} | {accuracy} |"
+        )
+    return lines

@@ -47,7 +47,7 @@ class PublishError(ZooError):
 
 
 class BuilderNotFoundError(ZooError, KeyError):
-    """No architecture builder or evaluator is registered under this name."""
+    """No architecture builder, evaluator or dataset is registered under this name."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

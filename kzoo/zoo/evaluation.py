@@ -16,26 +16,37 @@ from tqdm.auto import tqdm
 from kzoo.metrics.retrieval import map_at_r, recall_at_k
 from kzoo.zoo.loading import ManifestLike, get_manifest, load
 from kzoo.zoo.model_entry import ModelEntry
-from kzoo.zoo.registry import get_evaluator, register_evaluator
+from kzoo.zoo.registry import get_dataset, get_evaluator, register_dataset, register_evaluator
 
 DEFAULT_TOLERANCE = 0.005
 
 
-def load_split(
-    dataset: str, split: str, data_dir: str | os.PathLike | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(images, labels) of `split` ('train' or 'test') of an image-classification dataset."""
-    from kzoo import datasets
+def _labelled_images(loader_name: str) -> Any:
+    def load(
+        split: str, data_dir: str | os.PathLike | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        from kzoo import datasets
 
-    loaders = {"mnist": datasets.load_mnist, "fashion_mnist": datasets.load_fashion_mnist}
-    if dataset not in loaders:
-        raise ValueError(
-            f"`dataset` must be one of {sorted(loaders)} for this evaluator, got {dataset!r}."
-        )
+        train, test = getattr(datasets, loader_name)(data_dir)
+        return train if split == "train" else test
+
+    return load
+
+
+register_dataset("mnist", _labelled_images("load_mnist"))
+register_dataset("fashion_mnist", _labelled_images("load_fashion_mnist"))
+
+
+def load_split(
+    dataset: str,
+    split: str,
+    data_dir: str | os.PathLike | None = None,
+    **kwargs: Any,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs, labels) of `split` ('train' or 'test') of a registered dataset (raw inputs)."""
     if split not in ("train", "test"):
         raise ValueError(f"`split` must be 'train' or 'test', got {split!r}.")
-    train, test = loaders[dataset](data_dir)
-    return train if split == "train" else test
+    return get_dataset(dataset)(split, data_dir, **kwargs)
 
 
 def preprocess(images: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
@@ -55,7 +66,9 @@ def load_data(
     entry: ModelEntry = get_manifest(manifest).resolve(name)
     splits = []
     for split in ("train", "test"):
-        images, labels = load_split(entry.eval["dataset"], split, data_dir)
+        images, labels = load_split(
+            entry.eval["dataset"], split, data_dir, **entry.eval.get("dataset_kwargs", {})
+        )
         splits.append((preprocess(images, entry.input), labels.astype("int64")))
     return splits[0], splits[1]
 

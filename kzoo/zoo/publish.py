@@ -270,6 +270,52 @@ def publish(
     return result
 
 
+def refresh_card(
+    key: str,
+    *,
+    manifest: Manifest | str | None = None,
+    hub_dir: str | os.PathLike | None = None,
+    tag: str | None = None,
+    date: str = PUBLISH_DATE,
+) -> ModelEntry:
+    """Re-renders a published entry's README.md from the manifest (e.g. after `kzoo eval --record`
+    or `kzoo export --record`) and commits it on top of the pinned commit; the model files are
+    kept and checked against the manifest's sha256 first. Pins the new commit.
+    """
+    manifest = manifest if isinstance(manifest, Manifest) else Manifest.load(manifest)
+    hub_dir = Path(hub_dir) if hub_dir is not None else default_hub_dir()
+    entry = manifest.resolve(key)
+    data = entry.to_dict()
+    bundle = bundle_path(hub_dir, data["repo_id"])
+    if not data.get("revision") or not bundle.exists():
+        raise PublishError(f"{entry.key} is not published yet (no revision or no {bundle}).")
+    with tempfile.TemporaryDirectory() as tmp:
+        bare, folder = Path(tmp) / "bare", Path(tmp) / "repo"
+        unpack_bundle(bundle, bare)
+        main = _git("--git-dir", str(bare), "rev-parse", "refs/heads/main")
+        if main != data["revision"]:
+            raise PublishError(
+                f"{entry.key}: the manifest pins {data['revision']} but the bundle's main is "
+                f"{main}; publish the model again instead."
+            )
+        folder.mkdir()
+        _git("--git-dir", str(bare), "--work-tree", str(folder), "checkout", "-f", main, "--", ".")
+        for name, spec in data["files"].items():
+            if sha256_of(folder / name) != spec["sha256"]:
+                raise PublishError(
+                    f"{entry.key}: {name} in the bundle does not match the manifest."
+                )
+        (folder / "README.md").write_text(render_card(entry.key, data), encoding="utf-8")
+        check_olah_safe(folder)
+        data["revision"] = commit_folder(
+            bare, folder, f"Update the model card of {entry.key}", tag=tag, date=date
+        )
+        write_bundle(bare, bundle)
+    result = manifest.set_entry(entry.key, data)
+    manifest.save()
+    return result
+
+
 def write_bundle(bare: str | os.PathLike, bundle: str | os.PathLike) -> Path:
     """Writes every ref of the bare repo to `bundle` (kept as is when its refs are the same)."""
     bundle = Path(bundle)

@@ -1,4 +1,4 @@
-"""Registries that later issues fill: architecture builders (for `pretrained=False`) and evaluators.
+"""Registries of architecture builders (for `pretrained=False`), evaluators and datasets.
 
 A manifest entry names its builder (`"architecture": {"builder": ..., "kwargs": {...}}`) and its
 evaluator (`"eval": {"evaluator": ..., ...}`); the code they name registers itself here on import.
@@ -14,6 +14,7 @@ from kzoo.zoo.errors import BuilderNotFoundError
 
 _BUILDERS: dict[str, Callable[..., Any]] = {}
 _EVALUATORS: dict[str, Callable[..., dict[str, float]]] = {}
+_DATASETS: dict[str, Callable[..., Any]] = {}
 
 
 def _register(table: dict, kind: str, name: str, fn: Callable | None, overwrite: bool):
@@ -65,9 +66,26 @@ def get_evaluator(name: str) -> Callable[..., dict[str, float]]:
     return _lookup(_EVALUATORS, "evaluator", name)
 
 
+def register_dataset(name: str, fn: Callable[..., Any] | None = None, *, overwrite: bool = False):
+    """Registers `fn(split, data_dir=None, **kwargs) -> (inputs, labels)` as dataset `name`.
+
+    `kzoo.zoo.load_data` and the evaluators read an entry's `eval["dataset"]` through it (with
+    `eval["dataset_kwargs"]`); inputs are raw (e.g. uint8 images), `preprocess` scales them.
+    """
+    return _register(_DATASETS, "dataset", name, fn, overwrite)
+
+
+def get_dataset(name: str) -> Callable[..., Any]:
+    return _lookup(_DATASETS, "dataset", name)
+
+
 def registered_builders() -> list[str]:
     return sorted(_BUILDERS)
 
 
 def registered_evaluators() -> list[str]:
     return sorted(_EVALUATORS)
+
+
+def registered_datasets() -> list[str]:
+    return sorted(_DATASETS)

@@ -7,7 +7,8 @@ import pytest
 
 import kzoo.zoo as zoo
 from kzoo.metrics.retrieval import recall_at_k
-from kzoo.zoo.evaluation import load_split, predict, preprocess
+from kzoo.zoo import BuilderNotFoundError, get_dataset, register_dataset
+from kzoo.zoo.evaluation import load_data, load_split, predict, preprocess
 from tests.zoo.tiny_zoo import TINY_KEY
 
 
@@ -44,7 +45,7 @@ def test_preprocess_and_load_split():
     np.testing.assert_allclose(out[1, 5, 7, 0], x[1, 5, 7] / 255 - 0.5, atol=1e-6)
     with pytest.raises(ValueError, match="`split`"):
         load_split("mnist", "val")
-    with pytest.raises(ValueError, match="`dataset`"):
+    with pytest.raises(BuilderNotFoundError, match="No dataset named 'imagenet'.*fashion_mnist"):
         load_split("imagenet", "test")
 
 
@@ -66,3 +67,26 @@ def test_evaluate_remeasures_beside_recorded(hub_env):
     )
     assert rows["accuracy"]["delta"] == pytest.approx(expected_acc - 0.1)
     assert rows["accuracy"]["ok"] == (abs(expected_acc - 0.1) <= 0.005)
+
+
+def test_a_registered_dataset_feeds_load_data_with_its_kwargs(tmp_path):
+    from kzoo.zoo import Manifest
+    from tests.zoo.tiny_zoo import empty_manifest, tiny_entry
+
+    def features(split, data_dir=None, n=4):
+        x = np.arange(n * 3, dtype="float32").reshape(n, 3) + (100 if split == "test" else 0)
+        return x, np.arange(n) % 2
+
+    register_dataset("toy_features_test", features, overwrite=True)
+    assert get_dataset("toy_features_test") is features
+    manifest = Manifest.load(empty_manifest(tmp_path / "m.json"))
+    ev = {"evaluator": "classification", "dataset": "toy_features_test", "split": "test"}
+    entry = tiny_entry(
+        eval={**ev, "kwargs": {}, "dataset_kwargs": {"n": 5}},
+        input={"shape": [3], "dtype": "float32", "scale": 1.0, "offset": 0.0},
+        revision=None,
+        files={},
+    )
+    manifest.set_entry("toy.v1", entry)
+    (x, y), (xt, yt) = load_data("toy.v1", manifest=manifest)
+    assert x.shape == (5, 3) and xt[0, 0] == 100 and list(yt) == [0, 1, 0, 1, 0]

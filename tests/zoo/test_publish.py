@@ -163,3 +163,45 @@ def test_push_to_hub_without_token_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
     with pytest.raises(PublishError, match="HF_TOKEN"):
         pub.push_to_hub(tmp_path, "kzoo/x")
+
+
+def test_refresh_card_rewrites_only_the_readme_and_pins_the_new_commit(tmp_path):
+    entry, manifest = _publish(tmp_path, build_tiny_net(seed=0), tag="v1")
+    saved = Manifest.load(manifest)
+    data = saved.entries[TINY_KEY].to_dict()
+    data["exports"] = {
+        "tflite-none": {
+            "size_bytes": 3 * 2**20,
+            "embedding_max_abs_diff": 2e-7,
+            "top1_agreement": 1.0,
+            "accuracy_keras": 0.5,
+            "accuracy_litert": 0.5,
+            "num_samples": 100,
+            "runtime": "ai-edge-litert 0",
+        }
+    }
+    saved.set_entry(TINY_KEY, data)
+    saved.save()
+    refreshed = pub.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
+    assert refreshed.revision != entry.revision and refreshed.files == entry.files
+    assert Manifest.load(manifest).entries[TINY_KEY].revision == refreshed.revision
+    bare = pub.unpack_bundle(pub.bundle_path(tmp_path / "hub", entry.repo_id), tmp_path / "bare")
+    git = ["git", "--git-dir", str(bare)]
+    card = subprocess.check_output([*git, "show", "main:README.md"], text=True)
+    assert "## LiteRT (TFLite) export" in card and "| float32 | 3.00 MiB | 100 |" in card
+    changed = subprocess.check_output([*git, "diff", "--name-only", "v1", "main"], text=True)
+    assert changed.split() == ["README.md"]
+    again = pub.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
+    assert again.revision == refreshed.revision  # nothing changed: no new commit
+
+
+def test_refresh_card_refuses_an_unpublished_or_diverged_entry(tmp_path):
+    entry, manifest = _publish(tmp_path, build_tiny_net(seed=0))
+    saved = Manifest.load(manifest)
+    data = saved.entries[TINY_KEY].to_dict()
+    saved.set_entry(TINY_KEY, {**data, "revision": "0" * 40})
+    saved.save()
+    with pytest.raises(PublishError, match="publish the model again"):
+        pub.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
+    with pytest.raises(PublishError, match="not published yet"):
+        pub.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "elsewhere")

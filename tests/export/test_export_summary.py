@@ -1,0 +1,85 @@
+"""The manifest summary of a verified export, and the card's LiteRT table."""
+
+import pytest
+
+from kzoo.export.export_summary import export_summary
+from kzoo.zoo.card import export_table
+
+
+def _verify(with_logits=True):
+    outputs = {
+        "embedding": {
+            "kind": "embedding",
+            "max_abs_diff": 5.234e-7,
+            "mean_abs_diff": 1e-8,
+            "top1_agreement": 0.999,
+            "keras_accuracy": 0.9,
+            "litert_accuracy": 0.9005,
+            "accuracy_change": 0.0005,
+        }
+    }
+    if with_logits:
+        outputs["logits"] = {
+            "kind": "logits",
+            "max_abs_diff": 1e-5,
+            "mean_abs_diff": 1e-6,
+            "top1_agreement": 1.0,
+            "keras_accuracy": 0.93456,
+            "litert_accuracy": 0.93456,
+            "accuracy_change": 0.0,
+        }
+    return {
+        "export": {},
+        "verify": {
+            "size_bytes": 1234,
+            "num_samples": 2000,
+            "runtime": "ai-edge-litert 9",
+            "passed": True,
+            "outputs": outputs,
+        },
+    }
+
+
+def test_summary_scores_the_logits_when_the_model_has_classes():
+    s = export_summary(_verify(), command="kzoo export x --record")
+    assert s == {
+        "size_bytes": 1234,
+        "embedding_max_abs_diff": 5.2e-7,
+        "top1_agreement": 1.0,
+        "accuracy_keras": 0.9346,
+        "accuracy_litert": 0.9346,
+        "embedding_1nn_accuracy_change": 0.0005,
+        "num_samples": 2000,
+        "runtime": "ai-edge-litert 9",
+        "passed": True,
+        "command": "kzoo export x --record",
+    }
+
+
+def test_summary_of_an_embedding_only_model_scores_its_nearest_neighbours():
+    s = export_summary(_verify(with_logits=False))
+    assert s["top1_agreement"] == 0.999 and s["accuracy_litert"] == 0.9005
+    assert "command" not in s
+
+
+def test_summary_needs_a_verification_and_an_embedding():
+    with pytest.raises(ValueError, match="no verification report"):
+        export_summary({"export": {}, "verify": None})
+    bad = _verify()
+    del bad["verify"]["outputs"]["embedding"]
+    with pytest.raises(ValueError, match="no embedding output"):
+        export_summary(bad)
+
+
+def test_card_table_rows_in_quantization_order():
+    exports = {
+        q: {**export_summary(_verify()), "size_bytes": size}
+        for q, size in (("tflite-int8", 2**19), ("tflite-none", 2**21))
+    }
+    lines = export_table("m.v1", {"exports": exports, "outputs": ["embedding"], "classes": 10})
+    rows = [line for line in lines if line.startswith("| float32") or line.startswith("| int8")]
+    assert rows == [
+        "| float32 | 2.00 MiB | 2,000 | 5.2e-07 | 1.0000 | 0.9346 → 0.9346 |",
+        "| int8 (calibrated) | 0.50 MiB | 2,000 | 5.2e-07 | 1.0000 | 0.9346 → 0.9346 |",
+    ]
+    assert export_table("m.v1", {"outputs": ["embedding"]}) == []
