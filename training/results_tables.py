@@ -1,0 +1,146 @@
+"""The README's result tables, from the manifest (every figure a `kzoo eval` / `kzoo export`
+recorded) and the learning curves the recipes wrote (`training/results/*/curve_*.csv`).
+
+    python training/results_tables.py            # all tables, Markdown, to stdout
+    python training/results_tables.py heads dcnet
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import glob
+import os
+import sys
+
+from kzoo.zoo import Manifest
+
+HEADS = ("softmax", "lsoftmax", "sphereface", "normface", "l2softmax", "coco", "cosface", "arcface")
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _epochs(entry) -> str:
+    return str(entry.recipe.get("args", {}).get("epochs", "-"))
+
+
+def zoo_table(manifest: Manifest) -> str:
+    rows = ["| model | metrics (`kzoo eval NAME`) | trained with |", "|---|---|---|"]
+    for key, entry in sorted(manifest.entries.items()):
+        metrics = ", ".join(f"{k} {v:.4f}" for k, v in sorted(entry.metrics.items()))
+        rows.append(f"| `{key}` | {metrics} | `{entry.recipe.get('command', '-')}` |")
+    return "\n".join(rows)
+
+
+def heads_table(manifest: Manifest, dataset: str = "fashion_mnist") -> str:
+    rows = [
+        "| head | test accuracy | Recall@1 | MAP@R | epochs | model |",
+        "|---|---|---|---|---|---|",
+    ]
+    for head in HEADS:
+        key = f"{head}_resnet20.{dataset}"
+        if key not in manifest.entries:
+            rows.append(f"| {head} | not trained | | | | |")
+            continue
+        e = manifest.entries[key]
+        m = e.metrics
+        rows.append(
+            f"| {head} | {_fmt(m.get('accuracy'))} | {_fmt(m.get('recall_at_1'))} "
+            f"| {_fmt(m.get('map_at_r'))} | {_epochs(e)} | `{key}` |"
+        )
+    return "\n".join(rows)
+
+
+def lsoftmax_table(manifest: Manifest) -> str:
+    rows = [
+        "| model | test error (ours) | test error (L-Softmax paper, Table 2) | epochs |",
+        "|---|---|---|---|",
+    ]
+    for head, paper in (("softmax", "0.40%"), ("lsoftmax", "0.31% (m = 4)")):
+        key = f"{head}_cnn.mnist"
+        if key in manifest.entries:
+            e = manifest.entries[key]
+            error = 100 * (1 - e.metrics["accuracy"])
+            rows.append(f"| `{key}` | {error:.2f}% | {paper} | {_epochs(e)} |")
+    return "\n".join(rows)
+
+
+def read_curve(path: str) -> list[tuple[float, float]]:
+    with open(path, encoding="utf-8") as f:
+        return [(float(r["epoch"]), float(r["test_accuracy"])) for r in csv.DictReader(f)]
+
+
+def first_epoch_reaching(curve: list[tuple[float, float]], target: float) -> float | None:
+    return next((epoch for epoch, acc in sorted(curve) if acc >= target), None)
+
+
+def dcnet_table(folder: str = os.path.join(RESULTS, "dcnet")) -> str:
+    curves = {
+        os.path.basename(p)[len("curve_") : -len(".csv")]: read_curve(p)
+        for p in sorted(glob.glob(os.path.join(folder, "curve_*.csv")))
+    }
+    if "plain" not in curves:
+        return "(no curves yet)"
+    final = max(curves["plain"])[1]
+    targets = (0.85, 0.90, final)
+    head = " | ".join(f"epochs to {t:.2%}" for t in targets[:-1])
+    rows = [
+        f"| backbone convs | final test accuracy | {head} | epochs to the plain final "
+        f"({final:.2%}) |",
+        "|---|---|" + "---|" * len(targets),
+    ]
+    for name, curve in curves.items():
+        reached = [first_epoch_reaching(curve, t) for t in targets]
+        cells = " | ".join("not reached" if r is None else f"{r:.2f}" for r in reached)
+        rows.append(f"| {name} | {max(curve)[1]:.4f} | {cells} |")
+    return "\n".join(rows)
+
+
+def exports_table(manifest: Manifest) -> str:
+    rows = [
+        "| model | file | size | max abs diff, embedding | top-1 agreement "
+        "| accuracy Keras → LiteRT | N |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, entry in sorted(manifest.entries.items()):
+        for name, e in sorted(
+            entry.data.get("exports", {}).items(), key=lambda kv: kv[1]["size_bytes"], reverse=True
+        ):
+            accuracy = (
+                f"{e['accuracy_keras']:.4f} → {e['accuracy_litert']:.4f}"
+                if "accuracy_keras" in e
+                else "-"
+            )
+            rows.append(
+                f"| `{key}` | {name.removeprefix('tflite-')} | {e['size_bytes'] / 2**20:.2f} MiB "
+                f"| {e['embedding_max_abs_diff']:.1e} | {e['top1_agreement']:.4f} | {accuracy} "
+                f"| {e['num_samples']:,} |"
+            )
+    return "\n".join(rows)
+
+
+TABLES = {
+    "zoo": zoo_table,
+    "heads": heads_table,
+    "lsoftmax": lsoftmax_table,
+    "dcnet": lambda manifest: dcnet_table(),
+    "exports": exports_table,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("tables", nargs="*", default=list(TABLES), choices=list(TABLES))
+    p.add_argument("--manifest", default=None)
+    args = p.parse_args(argv)
+    manifest = Manifest.load(args.manifest)
+    for name in args.tables:
+        print(f"### {name}\n\n{TABLES[name](manifest)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
