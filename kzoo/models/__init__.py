@@ -6,6 +6,7 @@ from kzoo.models.lsoftmax_cnn import build_lsoftmax_cnn
 from kzoo.models.margin_classifier import HEADS, build_margin_classifier, training_model
 from kzoo.models.resnet_cifar import build_resnet_cifar
 from kzoo.models.triplet_feature_model import TripletFeatureModel
+from kzoo.models.trr_mlp import build_trr_mlp
 
 __all__ = [
     "BACKBONES",
@@ -17,5 +18,6 @@ __all__ = [
     "build_lsoftmax_cnn",
     "build_margin_classifier",
     "build_resnet_cifar",
+    "build_trr_mlp",
     "training_model",
 ]
