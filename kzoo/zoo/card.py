@@ -55,7 +55,8 @@ def render_card(key: str, entry: dict[str, Any]) -> str:
         f"A [kzoo](https://github.com/kzoo/kzoo) model: {entry['embedding_size']}-d embeddings"
         + (f" and {entry['classes']}-class logits" if entry.get("classes") else "")
         + f" for inputs of shape {tuple(entry['input']['shape'])}"
-        + f" (pixel values × {entry['input'].get('scale', 1 / 255):.6g}"
+        + f" ({'pixel' if len(entry['input']['shape']) > 1 else 'feature'} values"
+        + f" × {entry['input'].get('scale', 1 / 255):.6g}"
         + f" + {entry['input'].get('offset', 0.0):g}).",
         "",
         "## Use",
@@ -103,7 +104,9 @@ def render_card(key: str, entry: dict[str, Any]) -> str:
     papers = entry.get("papers", [])
     if papers:
         lines += ["## Papers", ""]
-        lines += [f"- [{p['title']}]({p['url']})" for p in papers]
+        lines += [
+            f"- [{p['title']}]({p['url']})" if p.get("url") else f"- {p['title']}" for p in papers
+        ]
         lines.append("")
     lines += ["## Files", "", "| file | sha256 | bytes |", "|---|---|---|"]
     lines += [
