@@ -27,13 +27,14 @@ import numpy as np  # noqa: E402
 from kzoo.datasets import SampledDataset, TripletSampler, trr_synthetic  # noqa: E402
 from kzoo.datasets.trr_synthetic import (  # noqa: E402
     TRR_CLUSTERS_PER_CLASS,
+    TRR_NUM_CLASSES,
     TRR_NUM_FEATURES,
     TRR_NUM_INFORMATIVE,
     TRR_NUM_REDUNDANT,
     TRR_VALIDATION_SIZE,
 )
 from kzoo.losses import TRRLoss  # noqa: E402
-from kzoo.models import TripletFeatureModel  # noqa: E402
+from kzoo.models import TripletFeatureModel, build_trr_mlp  # noqa: E402
 
 SEED_TABLE = {
     "none": (0.888, 0.965, 0.979),
@@ -41,6 +42,7 @@ SEED_TABLE = {
     "trr_new": (0.905, 0.987, 0.990),
 }
 SIZES = (10_000, 50_000, 100_000)
+VARIANTS = ("none", "trr", "trr_new")
 
 
 class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -92,21 +94,25 @@ class BestValidation(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def build_encoder(hidden: int, keep_rate: float) -> keras.Model:
-    inputs = keras.Input((100,))
-    x = inputs
-    for i in range(3):
-        x = keras.layers.Dense(hidden, activation="relu", name=f"dense_{i}")(x)
-        x = keras.layers.Dropout(1.0 - keep_rate)(x)
-    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="mlp")
+def build_encoder(hidden: int, keep_rate: float) -> tuple[keras.Model, keras.Model]:
+    """(the zoo's inference model `features -> [embedding, logits]`, the classifier
+    `features -> logits` trained here); they share their weights."""
+    mlp = build_trr_mlp(TRR_NUM_FEATURES, TRR_NUM_CLASSES, hidden=hidden, keep_rate=keep_rate)
+    return mlp, keras.Model(mlp.input, mlp.outputs[1], name="mlp")
 
 
 def run_one(n_train: int, variant: str, seed: int, args) -> dict:
+    return train(n_train, variant, seed, args)[0]
+
+
+def train(n_train: int, variant: str, seed: int, args) -> tuple[dict, keras.Model]:
+    """One Table 1 run: its result (best validation accuracy, history, TRR scores) and the
+    trained inference model (`build_trr_mlp`: features -> [embedding, logits])."""
     keras.utils.set_random_seed(seed)
     (x, y), (x_val, y_val) = trr_synthetic(n_train, seed=seed, data_seed=args.data_seed)
     sampler = TripletSampler(y, batch_size=args.batch_size, seed=seed)
     data = TwoTargets(SampledDataset(x, y, sampler))
-    encoder = build_encoder(args.hidden, args.keep_rate)
+    mlp, encoder = build_encoder(args.hidden, args.keep_rate)
     model = TripletFeatureModel(encoder, ["dense_0", "dense_1", "dense_2"])
     every = args.decay_steps if args.decay_steps > 0 else len(sampler)
     schedule = StepDecay(args.lr, args.lr_decay_rate, every, args.start_decay_at * len(sampler))
@@ -127,7 +133,7 @@ def run_one(n_train: int, variant: str, seed: int, args) -> dict:
     scores = keras.ops.convert_to_numpy(
         model.trr_scores({"anchor": x_val[a], "positive": x_val[p], "negative": x_val[n]})
     )
-    return {
+    result = {
         "n_train": n_train,
         "variant": variant,
         "seed": seed,
@@ -138,6 +144,7 @@ def run_one(n_train: int, variant: str, seed: int, args) -> dict:
         "trr_scores_val": [float(s) for s in scores],
         "seconds": round(time.time() - start, 1),
     }
+    return result, mlp
 
 
 def summarize(runs: list[dict]) -> str:
@@ -162,18 +169,8 @@ def summarize(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    p.add_argument("--sizes", type=int, nargs="+", default=[10_000])
-    p.add_argument(
-        "--variants",
-        nargs="+",
-        default=["none", "trr", "trr_new"],
-        choices=["none", "trr", "trr_new"],
-    )
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+def add_training_args(p: argparse.ArgumentParser) -> None:
+    """The seed's hyper-parameters (and `--data-seed`), shared with `training/trr_mlp.py`."""
     p.add_argument("--data-seed", type=int, default=0)
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--patience", type=int, default=5)
@@ -188,6 +185,16 @@ def main() -> None:
     p.add_argument("--start-decay-at", type=int, default=5, help="epoch")
     p.add_argument("--grad-clip", type=float, default=5.0)
     p.add_argument("--alpha", type=float, default=1.0)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    add_training_args(p)
     p.add_argument("--out", default="training/results/trr_table1")
     args = p.parse_args()
     out = Path(args.out)
