@@ -106,6 +106,11 @@ def entry_fields(args: argparse.Namespace, model: keras.Model, result: dict) -> 
             "dataset": "trr_synthetic",
             "split": "validation",
             "task": "tabular-classification",
+            "dataset_kwargs": {
+                "n_train": args.n_train,
+                "seed": args.seed,
+                "data_seed": args.data_seed,
+            },
             "kwargs": {
                 "data_seed": args.data_seed,
                 **generator_parameters(),

@@ -1,9 +1,10 @@
-"""The zoo evaluator `trr_synthetic`: the TRR seed's synthetic validation set, regenerated.
+"""The zoo evaluator and dataset `trr_synthetic`: the TRR seed's synthetic data, regenerated.
 
 Registered on `import kzoo`. An entry names it with `"eval": {"evaluator": "trr_synthetic",
 "dataset": "trr_synthetic", "split": "validation", "kwargs": {...}}`; the kwargs record how the
 data were drawn (`data_seed` and the `make_classification` parameters) and a sha256 of the
-validation labels, so a changed generator fails loudly instead of scoring other data.
+validation labels, so a changed generator fails loudly instead of scoring other data;
+`"dataset_kwargs": {"n_train", "seed", "data_seed"}` give `kzoo.zoo.load_data` the training set.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from kzoo.datasets.trr_synthetic import (
 from kzoo.metrics.retrieval import map_at_r, recall_at_k
 from kzoo.zoo.evaluation import predict, preprocess
 from kzoo.zoo.model_entry import ModelEntry
-from kzoo.zoo.registry import register_evaluator
+from kzoo.zoo.registry import register_dataset, register_evaluator
 
 SPLITS = ("validation",)
 
@@ -72,6 +73,18 @@ def validation_split(
     """
     if isinstance(data_seed, bool) or not isinstance(data_seed, (int, np.integer)):
         raise TypeError(f"`data_seed` must be an int, got {data_seed!r}.")
+    _check_generator(generator)
+    x_val, y_val = _draw_validation(int(data_seed))
+    if labels_sha256_expected is not None and fingerprint_labels(y_val) != labels_sha256_expected:
+        raise ValueError(
+            "The regenerated validation labels do not match the entry's `labels_sha256` "
+            f"({fingerprint_labels(y_val)} != {labels_sha256_expected}): scikit-learn's "
+            "make_classification draws differently in this version."
+        )
+    return x_val, y_val
+
+
+def _check_generator(generator: dict[str, Any]) -> None:
     current = generator_parameters()
     for name, value in generator.items():
         if name not in current:
@@ -85,14 +98,30 @@ def validation_split(
                 f"kzoo.datasets.trr_synthetic draws with {name}={current[name]!r}: this kzoo "
                 "cannot regenerate that validation set."
             )
-    x_val, y_val = _draw_validation(int(data_seed))
-    if labels_sha256_expected is not None and fingerprint_labels(y_val) != labels_sha256_expected:
-        raise ValueError(
-            "The regenerated validation labels do not match the entry's `labels_sha256` "
-            f"({fingerprint_labels(y_val)} != {labels_sha256_expected}): scikit-learn's "
-            "make_classification draws differently in this version."
-        )
-    return x_val, y_val
+
+
+@register_dataset("trr_synthetic")
+def trr_synthetic_split(
+    split: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    n_train: int = 10_000,
+    seed: int = 0,
+    data_seed: int = 0,
+    **generator: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The zoo dataset `trr_synthetic` (`kzoo.zoo.load_data`, `kzoo export`): `"train"` is the
+    `n_train`-sample training set drawn with `seed`, `"test"` the held-out 10,000-sample split
+    (the seed's validation set, the entries' `validation` split: there is no other held-out
+    split). Entries record `n_train`, `seed` and `data_seed` in `eval["dataset_kwargs"]`.
+    """
+    del data_dir  # generated, not read
+    if split not in ("train", "test"):
+        raise ValueError(f"`split` must be 'train' or 'test', got {split!r}.")
+    if split == "test":
+        return validation_split(data_seed, **generator)
+    _check_generator(generator)
+    return trr_synthetic(n_train, seed=seed, data_seed=data_seed)[0]
 
 
 @register_evaluator("trr_synthetic")

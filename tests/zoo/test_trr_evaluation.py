@@ -10,11 +10,12 @@ import kzoo
 from kzoo.datasets import trr_synthetic
 from kzoo.models import build_trr_mlp
 from kzoo.testing.test_case import to_numpy
-from kzoo.zoo import Manifest, ModelEntry, evaluate, get_evaluator
+from kzoo.zoo import Manifest, ModelEntry, evaluate, get_dataset, get_evaluator, load_data
 from kzoo.zoo.trr_evaluation import (
     fingerprint_labels,
     generator_parameters,
     trr_synthetic_evaluator,
+    trr_synthetic_split,
     validation_split,
 )
 
@@ -39,6 +40,7 @@ def entry_data(**eval_overrides) -> dict:
             "dataset": "trr_synthetic",
             "split": "validation",
             "kwargs": kwargs,
+            "dataset_kwargs": {"n_train": 50, "seed": 1, "data_seed": 0},
             **eval_overrides,
         },
         "metrics": {"accuracy": 0.1, "recall_at_1": 0.1, "map_at_r": 0.1},
@@ -88,7 +90,23 @@ def test_validation_split_is_trr_synthetic_and_deterministic():
 def test_registered_on_import():
     assert "trr_synthetic" in kzoo.zoo.registered_evaluators()
     assert get_evaluator("trr_synthetic") is trr_synthetic_evaluator
+    assert get_dataset("trr_synthetic") is trr_synthetic_split
     assert "trr_mlp" in kzoo.zoo.registered_builders()
+
+
+def test_dataset_feeds_load_data():
+    manifest = Manifest({"format_version": 1, "models": {KEY: entry_data()}})
+    (x, y), (x_test, y_test) = load_data(KEY, manifest=manifest)
+    (x_ref, y_ref), (x_val, y_val) = trr_synthetic(50, seed=1, data_seed=0)
+    np.testing.assert_array_equal(x, x_ref)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(x_test, x_val)
+    np.testing.assert_array_equal(y_test, y_val)
+    assert x.dtype == np.float32 and x_test.shape == (10_000, 100)
+    with pytest.raises(ValueError, match="`split` must be 'train' or 'test'"):
+        trr_synthetic_split("validation")
+    with pytest.raises(ValueError, match="`n_redundant`=5"):
+        trr_synthetic_split("train", n_redundant=5)
 
 
 @pytest.mark.multi_backend

@@ -46,6 +46,7 @@ def test_tiny_run_writes_a_loadable_entry(tmp_path, monkeypatch):
         },
     }
     assert entry.embedding_size == 16 and entry.classes == 10 and entry.input["shape"] == [100]
+    assert entry.eval["dataset_kwargs"] == {"n_train": 64, "seed": 0, "data_seed": 0}
     assert entry.ci_eval["limit"] == 100 and entry.recipe["args"]["variant"] == "trr_new"
     assert set(entry.metrics) == {"accuracy", "recall_at_1", "map_at_r"}
     assert entry.parameters == 100 * 16 + 2 * 16 * 16 + 16 * 10 + 3 * 16 + 10
