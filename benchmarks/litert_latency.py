@@ -8,6 +8,12 @@ the LiteRT interpreter (`ai_edge_litert`, tensor API, XNNPACK default delegate),
 
     KERAS_BACKEND=tensorflow PYTHONPATH=$PWD python benchmarks/litert_latency.py --out bench.json
 
+With `--zoo NAME` the published zoo model is used instead (fetched through the Hugging Face
+client from the local mirror, `hub/`), on its own dataset:
+
+    KERAS_BACKEND=tensorflow PYTHONPATH=$PWD python benchmarks/litert_latency.py \
+        --zoo sphereface_resnet20.fashion_mnist
+
 Timings depend on the CPU and its load (printed); compare rows within one run only.
 """
 
@@ -44,6 +50,22 @@ def build_cnn(embedding_dim: int = 64) -> keras.Model:
     return keras.Model(inputs, [embedding, logits])
 
 
+def train_cnn(train_samples: int, epochs: int):
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+    x_train = (x_train[:train_samples].astype("float32") / 255.0)[..., None]
+    x_test = (x_test.astype("float32") / 255.0)[..., None]
+    keras.utils.set_random_seed(0)
+    model = build_cnn()
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=[None, loss])
+    start = time.perf_counter()
+    model.fit(x_train, y_train[:train_samples], batch_size=128, epochs=epochs, verbose=0)
+    print(
+        f"trained {epochs} epochs on {len(x_train)} images in {time.perf_counter() - start:.0f} s"
+    )
+    return model, (x_train, y_train[:train_samples]), (x_test, y_test)
+
+
 def _times(fn, images: np.ndarray, warmup: int) -> dict[str, float]:
     for i in range(warmup):
         fn(images[i : i + 1])
@@ -56,10 +78,10 @@ def _times(fn, images: np.ndarray, warmup: int) -> dict[str, float]:
     return {"median_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90))}
 
 
-def litert_runner(path: str, threads: int | None):
+def litert_runner(path: str, threads: int | None, shape: tuple[int, ...] = (28, 28, 1)):
     interpreter = load_interpreter(path, num_threads=threads)
     (inp,) = interpreter.get_input_details()
-    interpreter.resize_tensor_input(inp["index"], [1, 28, 28, 1])
+    interpreter.resize_tensor_input(inp["index"], [1, *shape])
     interpreter.allocate_tensors()
     outputs = [d["index"] for d in interpreter.get_output_details()]
 
@@ -80,21 +102,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1, help="LiteRT interpreter threads")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
+    parser.add_argument("--zoo", default=None, help="benchmark this published zoo model instead")
     args = parser.parse_args()
 
-    (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
-    x_train = (x_train[: args.train_samples].astype("float32") / 255.0)[..., None]
-    x_test = (x_test.astype("float32") / 255.0)[..., None]
-    keras.utils.set_random_seed(0)
-    model = build_cnn()
-    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss=[None, loss])
-    start = time.perf_counter()
-    model.fit(x_train, y_train[: args.train_samples], batch_size=128, epochs=args.epochs, verbose=0)
-    print(
-        f"trained {args.epochs} epochs on {len(x_train)} images "
-        f"in {time.perf_counter() - start:.0f} s"
-    )
+    if args.zoo:
+        from kzoo.zoo import load, load_data, local_hub
+
+        with local_hub():
+            model = load(args.zoo, progress=False)
+        (x_train, y_train), (x_test, y_test) = load_data(args.zoo)
+    else:
+        model, (x_train, y_train), (x_test, y_test) = train_cnn(args.train_samples, args.epochs)
 
     x_eval, y_eval = x_test[: args.test_samples], y_test[: args.test_samples]
     images = x_test[-args.latency_images :]
@@ -102,23 +120,25 @@ def main() -> None:
     workdir = tempfile.mkdtemp()
     rows = []
     for mode in ("none", "fp16", "int8"):
-        path = os.path.join(workdir, f"cnn-{mode}.tflite")
+        path = os.path.join(workdir, f"model-{mode}.tflite")
         report = to_tflite(
             model, path, quantize=mode, representative_data=calibration if mode == "int8" else None
         )
         check = verify_tflite(model, path, x_eval, y_eval)
+        outputs = check["outputs"]
+        scored = outputs.get("logits") or outputs["embedding"]  # embedding-only: its 1-NN
         rows.append(
             {
                 "runtime": f"LiteRT {mode}",
                 "size_bytes": report.size_bytes,
-                **_times(litert_runner(path, args.threads), images, args.warmup),
-                "embedding_max_abs_diff": check["outputs"]["embedding"]["max_abs_diff"],
-                "top1_agreement": check["outputs"]["logits"]["top1_agreement"],
-                "accuracy": check["outputs"]["logits"]["litert_accuracy"],
-                "accuracy_change": check["outputs"]["logits"]["accuracy_change"],
+                **_times(litert_runner(path, args.threads, images.shape[1:]), images, args.warmup),
+                "embedding_max_abs_diff": outputs["embedding"]["max_abs_diff"],
+                "top1_agreement": scored["top1_agreement"],
+                "accuracy": scored["litert_accuracy"],
+                "accuracy_change": scored["accuracy_change"],
             }
         )
-    keras_accuracy = check["outputs"]["logits"]["keras_accuracy"]
+    keras_accuracy = scored["keras_accuracy"]
     common = {"size_bytes": 4 * model.count_params(), "accuracy": keras_accuracy}
     rows.append(
         {
@@ -137,7 +157,7 @@ def main() -> None:
 
     load = os.getloadavg()[0]
     print(
-        f"\nbatch 1, {len(images)} Fashion-MNIST test images, {os.cpu_count()} CPUs, "
+        f"\n{args.zoo or 'small CNN'}: batch 1, {len(images)} test images, {os.cpu_count()} CPUs, "
         f"load avg {load:.1f}, "
         f"LiteRT threads {args.threads}; accuracy on {len(x_eval)} test images"
     )
@@ -161,7 +181,12 @@ def main() -> None:
             f"| {r['accuracy']:.4f} | {extra} |"
         )
     if args.out:
-        meta = {"keras": keras.__version__, "backend": keras.backend.backend(), "load_avg": load}
+        meta = {
+            "keras": keras.__version__,
+            "backend": keras.backend.backend(),
+            "load_avg": load,
+            "model": args.zoo or "small CNN trained here",
+        }
         with open(args.out, "w") as f:
             json.dump({"meta": meta, "rows": rows}, f, indent=2)
 
