@@ -200,6 +200,30 @@ def build(args: argparse.Namespace, num_classes: int):
     return model, trainer, loss, arch
 
 
+def learned_beta(trainer: keras.Model) -> dict:
+    """The margin loss's learned boundary after training: beta0 and the per-character betas'
+    spread (empty for the other methods)."""
+    try:
+        layer = trainer.get_layer("beta")
+    except ValueError:
+        return {}
+    beta0 = float(keras.ops.convert_to_numpy(layer.beta_global))
+    per_class = beta0 + keras.ops.convert_to_numpy(layer.beta_class)
+    print(
+        f"learned beta: beta0 {beta0:.4f}, per character {per_class.mean():.4f} ± "
+        f"{per_class.std():.4f} (min {per_class.min():.4f}, max {per_class.max():.4f})"
+    )
+    return {
+        "beta0": beta0,
+        "beta_per_character": {
+            "mean": float(per_class.mean()),
+            "std": float(per_class.std()),
+            "min": float(per_class.min()),
+            "max": float(per_class.max()),
+        },
+    }
+
+
 def method_text(args: argparse.Namespace) -> str:
     if args.method == "triplet":
         mining = "semi-hard" if args.triplet_mining == "semihard" else "batch-hard"
@@ -350,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     model.save(os.path.join(args.out, "model.keras"))
     with open(os.path.join(args.out, "run.json"), "w", encoding="utf-8") as f:
         run = {"key": key, "backend": keras.backend.backend(), "training_minutes": minutes}
+        run.update(learned_beta(trainer))
         json.dump({**run, "kzoo": kzoo.__version__, "argv": sys.argv[1:]}, f, indent=2)
     with open(os.path.join(args.out, "entry.json"), "w", encoding="utf-8") as f:
         json.dump(fields, f, indent=2, sort_keys=True)
