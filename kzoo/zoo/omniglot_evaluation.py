@@ -29,7 +29,7 @@ import numpy as np
 from kzoo.metrics.retrieval import map_at_r, recall_at_k
 from kzoo.zoo.evaluation import predict, preprocess
 from kzoo.zoo.model_entry import ModelEntry
-from kzoo.zoo.registry import register_evaluator
+from kzoo.zoo.registry import register_dataset, register_evaluator
 
 HELDOUT_ALPHABETS: tuple[str, ...] = ("Balinese", "Korean")
 DEFAULT_EPISODES = 1000
@@ -189,6 +189,25 @@ def load_evaluation_drawings(
     data = load_omniglot("both", image_size=image_size, data_dir=data_dir)
     mask = alphabet_mask(data.alphabet_names, data.alphabets, alphabets)
     return data.images[mask], data.labels[mask], data.drawers[mask], data.alphabets[mask]
+
+
+@register_dataset("omniglot")
+def omniglot_split(
+    split: str,
+    data_dir: str | os.PathLike | None = None,
+    alphabets: Sequence[str] = HELDOUT_ALPHABETS,
+    image_size: int = 28,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The zoo dataset "omniglot" (for `kzoo.zoo.load_data`, hence `kzoo export`): uint8 drawings
+    and `load_omniglot`'s character labels; "test" holds the drawings of the evaluation
+    `alphabets`, "train" those of the other alphabets (the open-set models' training set; the
+    models trained on all 8 alphabets saw both)."""
+    from kzoo.datasets import load_omniglot
+
+    data = load_omniglot("both", image_size=image_size, data_dir=data_dir)
+    mask = alphabet_mask(data.alphabet_names, data.alphabets, alphabets)
+    mask = mask if split == "test" else ~mask
+    return data.images[mask], data.labels[mask]
 
 
 @register_evaluator("omniglot_one_shot")

@@ -207,6 +207,19 @@ class TestOmniglotEvaluator(TestCase):
         with pytest.raises(ValueError, match="`alphabets` must be a non-empty list"):
             alphabet_mask(data.alphabet_names, data.alphabets, "Korean")
 
+    def test_zoo_dataset_for_load_data(self):
+        from kzoo.zoo.evaluation import load_split
+
+        x_test, y_test = load_split("omniglot", "test")
+        x_train, y_train = load_split("omniglot", "train")
+        images, labels, _, _ = load_evaluation_drawings()
+        np.testing.assert_array_equal(x_test, images)
+        np.testing.assert_array_equal(y_test, labels)
+        assert x_train.shape == (3560, 28, 28) and len(np.unique(y_train)) == 178
+        assert not set(y_train.tolist()) & set(y_test.tolist())
+        x_small, _ = load_split("omniglot", "test", alphabets=["Korean"], image_size=14)
+        assert x_small.shape == (800, 14, 14)
+
     def test_registered_deterministic_and_limit(self):
         assert get_evaluator("omniglot_one_shot") is omniglot_one_shot
         entry = _entry()
