@@ -26,6 +26,8 @@ Augmentation: each drawing is shifted by a random whole number of pixels in [-2,
 axis (zero fill), drawn per batch from a generator seeded by (seed, epoch, batch).
 Checkpoints every epoch (`keras.callbacks.BackupAndRestore`: rerun the same command to resume).
 
+Results of the six runs: training/results/omniglot_metric.md.
+
     KERAS_BACKEND=tensorflow python training/omniglot_metric.py --method margin_dws \\
         --split heldout --out outputs/margin_dws_convnet.omniglot_openset
 """
