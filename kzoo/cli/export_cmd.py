@@ -94,7 +94,8 @@ def _record(result: dict, args: argparse.Namespace) -> None:
     if args.num_test:
         command += f" --num-test {args.num_test}"
     data = entry.to_dict()
-    data.setdefault("exports", {})[f"tflite-{args.quantize}"] = export_summary(result, command)
+    summary = export_summary(result, command, score_logits="accuracy" in entry.metrics)
+    data.setdefault("exports", {})[f"tflite-{args.quantize}"] = summary
     manifest.set_entry(entry.key, data)
     manifest.save()
     print(f"recorded exports['tflite-{args.quantize}'] for {entry.key} in {manifest.path}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def export_summary(result: dict[str, Any], command: str | None = None) -> dict[str, Any]:
+def export_summary(
+    result: dict[str, Any], command: str | None = None, *, score_logits: bool = True
+) -> dict[str, Any]:
     """Condenses `export_zoo_model`'s result into the fields a manifest's `exports` entry keeps.
 
     `embedding_max_abs_diff`: max abs difference of the (normalised) embedding to Keras;
@@ -22,7 +24,7 @@ def export_summary(result: dict[str, Any], command: str | None = None) -> dict[s
     logits = next((o for o in outputs.values() if o["kind"] == "logits"), None)
     if embedding is None:
         raise ValueError(f"The exported model has no embedding output: {sorted(outputs)}.")
-    scored = logits or embedding
+    scored = logits if logits is not None and score_logits else embedding
     summary: dict[str, Any] = {
         "size_bytes": int(verify["size_bytes"]),
         "embedding_max_abs_diff": float(f"{embedding['max_abs_diff']:.2g}"),

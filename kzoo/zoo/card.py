@@ -125,7 +125,11 @@ def export_table(key: str, entry: dict[str, Any]) -> list[str]:
     exports = {k: v for k, v in entry.get("exports", {}).items() if k.startswith("tflite-")}
     if not exports:
         return []
-    scored = "test accuracy" if entry.get("classes") else "1-NN accuracy of the embedding"
+    scored = (
+        "test accuracy"
+        if "accuracy" in entry.get("metrics", {})
+        else "1-NN accuracy of the embedding"
+    )
     lines = [
         "",
         "## LiteRT (TFLite) export",

@@ -62,6 +62,11 @@ def test_summary_of_an_embedding_only_model_scores_its_nearest_neighbours():
     assert "command" not in s
 
 
+def test_open_set_models_score_the_embedding_despite_their_logits():
+    s = export_summary(_verify(), score_logits=False)
+    assert s["top1_agreement"] == 0.999 and s["accuracy_keras"] == 0.9
+
+
 def test_summary_needs_a_verification_and_an_embedding():
     with pytest.raises(ValueError, match="no verification report"):
         export_summary({"export": {}, "verify": None})
@@ -76,7 +81,9 @@ def test_card_table_rows_in_quantization_order():
         q: {**export_summary(_verify()), "size_bytes": size}
         for q, size in (("tflite-int8", 2**19), ("tflite-none", 2**21))
     }
-    lines = export_table("m.v1", {"exports": exports, "outputs": ["embedding"], "classes": 10})
+    entry = {"exports": exports, "outputs": ["embedding"], "metrics": {"accuracy": 0.9}}
+    lines = export_table("m.v1", entry)
+    assert "test accuracy: Keras → LiteRT" in lines[5]
     rows = [line for line in lines if line.startswith("| float32") or line.startswith("| int8")]
     assert rows == [
         "| float32 | 2.00 MiB | 2,000 | 5.2e-07 | 1.0000 | 0.9346 → 0.9346 |",
