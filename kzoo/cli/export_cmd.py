@@ -63,7 +63,11 @@ def run(args: argparse.Namespace) -> int:
     from kzoo.export.zoo_export import export_zoo_model
 
     if args.record and args.no_verify:
-        raise SystemExit("kzoo export: --record needs the verification (drop --no-verify).")
+        print(
+            "kzoo export: error: --record needs the verification (drop --no-verify)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     num_test = args.num_test or (None if args.record else 2000)
     manifest = getattr(args, "manifest", None)
     result = export_zoo_model(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from kzoo.cli._zoo_args import add_manifest_option, zoo_errors
 
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"updated the card of {entry.key}: {entry.repo_id} @ {entry.revision}")
         return 0
     if not args.model:
-        raise SystemExit("kzoo publish: --model is required (or --card-only).")
+        print("kzoo publish: error: --model is required (or --card-only)", file=sys.stderr)
+        raise SystemExit(2)
     import keras
 
     import kzoo  # noqa: F401 - registers kzoo's layers for safe-mode loading

@@ -30,6 +30,7 @@ def test_export_record_writes_the_summary_into_the_manifest(hub_env, tmp_path, c
     assert Manifest.load(hub_env.manifest).resolve("tiny_net").data.get("exports") is None
 
 
-def test_record_needs_the_verification(hub_env, tmp_path):
-    with pytest.raises(SystemExit, match="--record needs the verification"):
+def test_record_needs_the_verification(hub_env, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
         main(["export", "tiny_net", "--no-verify", "--record", "--output", str(tmp_path / "t")])
+    assert info.value.code == 2 and "--record needs the verification" in capsys.readouterr().err
