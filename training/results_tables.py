@@ -99,6 +99,30 @@ def dcnet_table(folder: str = os.path.join(RESULTS, "dcnet")) -> str:
     return "\n".join(rows)
 
 
+def plot_dcnet(folder: str = os.path.join(RESULTS, "dcnet")) -> str:
+    """Test accuracy against epochs for each `curve_*.csv`, saved as `curves.png` there."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for path in sorted(glob.glob(os.path.join(folder, "curve_*.csv"))):
+        # the last mid-epoch point sits one step before the epoch-end one: keep the latter
+        points = [(e, a) for e, a in read_curve(path) if e == round(e) or round(e) - e > 0.01]
+        epochs, accuracy = zip(*sorted(points), strict=True)
+        label = os.path.basename(path)[len("curve_") : -len(".csv")]
+        ax.plot(epochs, accuracy, marker=".", label=f"ResNet-20, {label} convs")
+    ax.set(xlabel="epoch", ylabel="Fashion-MNIST test accuracy", ylim=(0.8, 0.95))
+    ax.set_title("DCNet TanhConv vs plain conv (softmax, same budget, seed 0)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    out = os.path.join(folder, "curves.png")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    return out
+
+
 def exports_table(manifest: Manifest) -> str:
     rows = [
         "| model | file | size | max abs diff, embedding | top-1 agreement "
@@ -135,8 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("tables", nargs="*", default=list(TABLES), choices=list(TABLES))
     p.add_argument("--manifest", default=None)
+    p.add_argument(
+        "--plot", action="store_true", help="also draw training/results/dcnet/curves.png"
+    )
     args = p.parse_args(argv)
     manifest = Manifest.load(args.manifest)
+    if args.plot:
+        print(f"wrote {plot_dcnet()}")
     for name in args.tables:
         print(f"### {name}\n\n{TABLES[name](manifest)}\n")
     return 0
