@@ -109,7 +109,7 @@ def plot_dcnet(folder: str = os.path.join(RESULTS, "dcnet")) -> str:
     fig, ax = plt.subplots(figsize=(6, 4))
     for path in sorted(glob.glob(os.path.join(folder, "curve_*.csv"))):
         # the last mid-epoch point sits one step before the epoch-end one: keep the latter
-        points = [(e, a) for e, a in read_curve(path) if e == round(e) or round(e) - e > 0.01]
+        points = [(e, a) for e, a in read_curve(path) if e == round(e) or abs(e - round(e)) > 0.01]
         epochs, accuracy = zip(*sorted(points), strict=True)
         label = os.path.basename(path)[len("curve_") : -len(".csv")]
         ax.plot(epochs, accuracy, marker=".", label=f"ResNet-20, {label} convs")
