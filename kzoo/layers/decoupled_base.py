@@ -185,9 +185,14 @@ class DecoupledBase(keras.layers.Layer):
             return ops.reshape(ops.cast(v, "float32"), shape)
 
         dot = ops.cast(dot, "float32")
-        x_norm = ops.sqrt(ops.cast(x_sq, "float32") + self.epsilon)
+        # 1/‖·‖ by rsqrt and products, not a division: an int8 LiteRT DIV refuses a
+        # denominator that quantizes to zero (an all-zero patch has ‖x‖ = √ε).
+        x_sq = ops.cast(x_sq, "float32") + self.epsilon
+        inv_x_norm = ops.rsqrt(x_sq)
+        x_norm = x_sq * inv_x_norm
+        inv_w_norm = per_channel(ops.rsqrt(ops.cast(w_sq, "float32") + self.epsilon))
         w_norm = per_channel(ops.sqrt(ops.cast(w_sq, "float32") + self.epsilon))
-        cos = dot / (x_norm * w_norm)
+        cos = dot * inv_x_norm * inv_w_norm
         rho = self.effective_rho()
         if self.radius is not None:
             rho = per_channel(rho)

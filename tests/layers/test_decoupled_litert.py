@@ -71,3 +71,29 @@ def test_litert_builtins_only_matches_keras():
     ops = {op["op_name"] for op in interpreter._get_ops_details()}
     assert "ATAN2" in ops and "CONV_2D" in ops, ops
     assert not any(name.startswith("FLEX") or "VARIABLE" in name for name in ops), ops
+
+
+def test_int8_file_runs_on_all_zero_patches(tmp_path):
+    """An int8 DIV refuses a denominator that quantizes to zero; the norms are not divided by."""
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("LiteRT conversion needs the TensorFlow backend")
+    pytest.importorskip("ai_edge_litert")
+    from kzoo.export import to_tflite
+    from kzoo.export.verify import run_tflite
+
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input((12, 12, 1))
+    x = DecoupledConv2D(8, 3, padding="same", magnitude="tanh", angular="cosine")(inputs)
+    x = DecoupledConv2D(8, 3, padding="same", magnitude="linear", angular="cosine")(x)
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(x))
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(32, 12, 12, 1)).astype("float32") * 30
+    x[:, :6] = 0.0  # background: every patch there is all zeros
+    path = tmp_path / "decoupled-int8.tflite"
+    to_tflite(model, path, quantize="int8", representative_data=x)
+    out = next(iter(run_tflite(path, x).values()))
+    expected = to_numpy(model(x))
+    assert np.all(np.isfinite(out))
+    assert out.shape == expected.shape
+    # int8 is lossy here (1/‖x‖ spans [~0.03, 1/√ε = 100] under one scale): only the crash
+    # (DIV by a zero-quantized norm) is tested; the zoo records the accuracy change.
