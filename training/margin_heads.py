@@ -41,6 +41,7 @@ PAPERS = {
     "cosface": ("CosFace: Large Margin Cosine Loss for Deep Face Recognition", "1801.09414"),
     "arcface": ("ArcFace: Additive Angular Margin Loss for Deep Face Recognition", "1801.07698"),
 }
+ANNEALED = ("softmax", "lsoftmax", "sphereface")  # heads with a λ schedule (softmax: λ = 0)
 RESNET = ("Deep Residual Learning for Image Recognition", "1512.03385")
 DCNET = ("Decoupled Networks", "1804.08071")
 CONVS = {
@@ -267,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             points_per_epoch=args.curve_points,
             curve_path=os.path.join(args.out, "curve.csv"),
         ),
-        MarginLambdaScheduler(),
+        *([MarginLambdaScheduler()] if args.head in ANNEALED else []),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup")),
         keras.callbacks.CSVLogger(os.path.join(args.out, "history.csv"), append=True),
