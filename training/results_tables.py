@@ -157,16 +157,19 @@ TABLES = {
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("tables", nargs="*", default=list(TABLES), choices=list(TABLES))
+    p.add_argument("tables", nargs="*", help=f"any of {', '.join(TABLES)} (default: all)")
     p.add_argument("--manifest", default=None)
     p.add_argument(
         "--plot", action="store_true", help="also draw training/results/dcnet/curves.png"
     )
     args = p.parse_args(argv)
+    unknown = sorted(set(args.tables) - set(TABLES))
+    if unknown:
+        p.error(f"unknown table(s) {', '.join(unknown)}; expected any of {', '.join(TABLES)}")
     manifest = Manifest.load(args.manifest)
     if args.plot:
         print(f"wrote {plot_dcnet()}")
-    for name in args.tables:
+    for name in args.tables or TABLES:
         print(f"### {name}\n\n{TABLES[name](manifest)}\n")
     return 0
 
