@@ -146,12 +146,34 @@ def exports_table(manifest: Manifest) -> str:
     return "\n".join(rows)
 
 
+def int8_table(manifest: Manifest) -> str:
+    """One row per model: the metric in Keras, after fp16 and after int8 (the README's summary)."""
+    rows = [
+        "| model | scored by | Keras | LiteRT fp16 | LiteRT int8 | int8 size | test samples |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, entry in sorted(manifest.entries.items()):
+        exports = entry.data.get("exports", {})
+        fp16, int8 = exports.get("tflite-fp16"), exports.get("tflite-int8")
+        if not (fp16 and int8 and "accuracy_keras" in int8):
+            rows.append(f"| `{key}` | not exported | | | | | |")
+            continue
+        scored = "logits top-1" if "accuracy" in entry.metrics else "embedding 1-NN"
+        rows.append(
+            f"| `{key}` | {scored} | {int8['accuracy_keras']:.4f} | {fp16['accuracy_litert']:.4f} "
+            f"| {int8['accuracy_litert']:.4f} | {int8['size_bytes'] / 2**20:.2f} MiB "
+            f"| {int8['num_samples']:,} |"
+        )
+    return "\n".join(rows)
+
+
 TABLES = {
     "zoo": zoo_table,
     "heads": heads_table,
     "lsoftmax": lsoftmax_table,
     "dcnet": lambda manifest: dcnet_table(),
     "exports": exports_table,
+    "int8": int8_table,
 }
 
 
