@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import sys
 import time
 
@@ -59,6 +58,7 @@ from kzoo.models import build_embedding_model
 from kzoo.zoo.evaluation import load_split, preprocess
 from kzoo.zoo.knn_evaluation import weighted_knn
 from kzoo.zoo.model_entry import ModelEntry
+from kzoo.zoo.recipe import recipe_record
 
 INSTDISC = (
     "Unsupervised Feature Learning via Non-Parametric Instance Discrimination",
@@ -204,7 +204,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def entry_fields(args: argparse.Namespace, model: keras.Model) -> dict:
+def entry_fields(
+    args: argparse.Namespace, model: keras.Model, argv: list[str] | None = None
+) -> dict:
     skip = ("out", "verbose", "monitor_limit", "eval_limit")
     recipe_args = {k: v for k, v in vars(args).items() if k not in skip}
     augment = []
@@ -228,14 +230,7 @@ def entry_fields(args: argparse.Namespace, model: keras.Model) -> dict:
             "split": "test",
             "kwargs": {"k": args.knn_k, "temperature": args.knn_temperature},
         },
-        "recipe": {
-            "script": "training/instdisc.py",
-            "command": "KERAS_BACKEND="
-            + keras.backend.backend()
-            + " python training/instdisc.py "
-            + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-            "args": recipe_args,
-        },
+        "recipe": recipe_record("training/instdisc.py", recipe_args, argv),
         "license": "apache-2.0",
         "papers": [
             {"title": t, "url": f"https://arxiv.org/abs/{a}"} for t, a in (INSTDISC, RESNET)
@@ -331,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     backend = keras.backend.backend()
     print(f"trained in {minutes:.1f} min ({backend} backend); memory bank {describe_bank(bank)}")
 
-    fields = entry_fields(args, embedder)
+    fields = entry_fields(args, embedder, argv)
     key = model_key(args)
     probe = ModelEntry(key, {**fields, "metrics": {}})
     metrics = weighted_knn(embedder, probe, limit=args.eval_limit, **fields["eval"]["kwargs"])

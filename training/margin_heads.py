@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import sys
 import time
 
@@ -28,6 +27,7 @@ from kzoo.callbacks import MarginLambdaScheduler
 from kzoo.models import HEADS, build_margin_classifier, training_model
 from kzoo.zoo.evaluation import classification, load_split, predict, preprocess
 from kzoo.zoo.model_entry import ModelEntry
+from kzoo.zoo.recipe import recipe_record
 
 PAPERS = {
     "sphereface": ("SphereFace: Deep Hypersphere Embedding for Face Recognition", "1704.08063"),
@@ -171,7 +171,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def entry_fields(args: argparse.Namespace, model: keras.Model, input_spec: dict) -> dict:
+def entry_fields(
+    args: argparse.Namespace,
+    model: keras.Model,
+    input_spec: dict,
+    argv: list[str] | None = None,
+) -> dict:
     cnn = args.backbone == "lsoftmax_cnn"
     arch_paper = PAPERS["lsoftmax"] if cnn else RESNET
     method_paper = PAPERS.get(args.head, arch_paper) if args.conv == "plain" else DCNET
@@ -206,14 +211,7 @@ def entry_fields(args: argparse.Namespace, model: keras.Model, input_spec: dict)
             "split": "test",
             "kwargs": {},
         },
-        "recipe": {
-            "script": "training/margin_heads.py",
-            "command": "KERAS_BACKEND="
-            + keras.backend.backend()
-            + " python training/margin_heads.py "
-            + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-            "args": recipe_args,
-        },
+        "recipe": recipe_record("training/margin_heads.py", recipe_args, argv),
         "license": "apache-2.0",
         "papers": [
             {"title": t, "url": f"https://arxiv.org/abs/{a}"}
@@ -293,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"trained in {minutes:.1f} min ({keras.backend.backend()} backend)")
 
-    fields = entry_fields(args, model, input_spec)
+    fields = entry_fields(args, model, input_spec, argv)
     key = model_key(args)
     probe = ModelEntry(key, {**fields, "metrics": {}})
     metrics = classification(model, probe)

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import sys
 import time
 
@@ -57,6 +56,7 @@ from kzoo.zoo.omniglot_evaluation import (
     omniglot_one_shot,
     one_shot_accuracy,
 )
+from kzoo.zoo.recipe import recipe_record
 
 METHODS = ("triplet", "margin_dws", "arcface")
 NAMES = {m: f"{m}_convnet" for m in METHODS}
@@ -238,7 +238,7 @@ def method_text(args: argparse.Namespace) -> str:
     return f"an ArcFace head (s {args.arcface_scale}, m {args.arcface_margin} rad)"
 
 
-def entry_fields(args, model, arch, num_classes, names, alphabets) -> dict:
+def entry_fields(args, model, arch, num_classes, names, alphabets, argv=None) -> dict:
     heldout = args.split == "heldout"
     arcface = args.method == "arcface"
     trained_on = (
@@ -279,12 +279,11 @@ def entry_fields(args, model, arch, num_classes, names, alphabets) -> dict:
                 "seed": 0,
             },
         },
-        "recipe": {
-            "script": "training/omniglot_metric.py",
-            "command": f"KERAS_BACKEND={keras.backend.backend()} python "
-            + " ".join(shlex.quote(a) for a in ["training/omniglot_metric.py", *sys.argv[1:]]),
-            "args": {k: v for k, v in vars(args).items() if k not in skip},
-        },
+        "recipe": recipe_record(
+            "training/omniglot_metric.py",
+            {k: v for k, v in vars(args).items() if k not in skip},
+            argv,
+        ),
         "license": "apache-2.0",
         "papers": [
             {"title": t, "url": f"https://arxiv.org/abs/{a}"} for t, a in (paper, PAPERS["conv4"])
@@ -360,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trained in {minutes:.1f} min ({keras.backend.backend()} backend)")
 
     key = model_key(args)
-    fields = entry_fields(args, model, arch, num_classes, names, alphabets)
+    fields = entry_fields(args, model, arch, num_classes, names, alphabets, argv)
     probe = ModelEntry(key, {**fields, "metrics": {}})
     kwargs = fields["eval"]["kwargs"]
     measured = omniglot_one_shot(model, probe, progress=False, **kwargs)

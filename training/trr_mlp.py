@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import sys
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import keras  # noqa: E402
 import kzoo  # noqa: E402
 from kzoo.datasets.trr_synthetic import TRR_NUM_CLASSES, TRR_NUM_FEATURES  # noqa: E402
 from kzoo.zoo.model_entry import ModelEntry  # noqa: E402
+from kzoo.zoo.recipe import recipe_record  # noqa: E402
 from kzoo.zoo.trr_evaluation import (  # noqa: E402
     fingerprint_labels,
     generator_parameters,
@@ -81,7 +81,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def entry_fields(args: argparse.Namespace, model: keras.Model, result: dict) -> dict:
+def entry_fields(
+    args: argparse.Namespace, model: keras.Model, result: dict, argv: list[str] | None = None
+) -> dict:
     """The manifest fields of the run (all but `metrics`, `ci_eval` and the hub's)."""
     key = model_key(args.variant, args.n_train, args.seed)
     _, y_val = validation_split(args.data_seed)
@@ -117,12 +119,7 @@ def entry_fields(args: argparse.Namespace, model: keras.Model, result: dict) -> 
                 "labels_sha256": fingerprint_labels(y_val),
             },
         },
-        "recipe": {
-            "script": "training/trr_mlp.py",
-            "command": f"KERAS_BACKEND={keras.backend.backend()} python training/trr_mlp.py "
-            + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-            "args": recipe_args,
-        },
+        "recipe": recipe_record("training/trr_mlp.py", recipe_args, argv),
         "license": "apache-2.0",
         "papers": [{"title": SEED_POST}, {"title": NESTDNN[0], "url": NESTDNN[1]}],
         "tags": ["tabular-classification", "metric-learning", "trr", "mlp", "synthetic"],
@@ -157,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['epochs_run']} epochs, best validation accuracy {result['best_val_acc']:.4f} "
         f"at epoch {result['best_epoch']}"
     )
-    fields = entry_fields(args, model, result)
+    fields = entry_fields(args, model, result, argv)
     fields["metrics"] = measure(model, key, fields, None)
     fields["metrics_split"] = "trr_synthetic validation (10,000 samples, regenerated)"
     fields["metrics_command"] = f"kzoo eval {key}"

@@ -1,0 +1,42 @@
+"""The margin-head recipe end to end on a few images: entry fields, saved model, the score again."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import keras
+import pytest
+
+from kzoo.zoo.evaluation import classification
+from kzoo.zoo.model_entry import ModelEntry
+
+pytestmark = [pytest.mark.slow, pytest.mark.multi_backend]
+
+SCRIPT = Path(__file__).resolve().parents[2] / "training" / "margin_heads.py"
+
+
+def _recipe():
+    spec = importlib.util.spec_from_file_location("margin_heads", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("head", ["arcface", "sphereface"])
+def test_one_short_epoch_writes_an_entry_that_scores_as_recorded(tmp_path, head):
+    args = ["--head", head, "--backbone", "lsoftmax_cnn", "--width", "8", "--dataset", "mnist"]
+    args += ["--epochs", "1", "--train-limit", "512", "--out", str(tmp_path), "--verbose", "0"]
+    assert _recipe().main(args) == 0
+    fields = json.loads((tmp_path / "entry.json").read_text())
+    assert fields["recipe"]["args"]["head"] == head
+    assert fields["recipe"]["command"].endswith("training/margin_heads.py " + " ".join(args))
+    key = f"{head}_cnn.mnist"
+    entry = ModelEntry.from_dict(
+        key, {**fields, "repo_id": "kzoo/x", "revision": None, "files": {}}
+    )
+    assert entry.outputs == ["embedding", "logits"] and entry.classes == 10
+    model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    again = classification(model, entry, progress=False)
+    assert {k: round(v, 4) for k, v in again.items()} == pytest.approx(entry.metrics, abs=1e-3)
