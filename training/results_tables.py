@@ -99,8 +99,8 @@ def dcnet_table(folder: str = os.path.join(RESULTS, "dcnet")) -> str:
     return "\n".join(rows)
 
 
-def plot_dcnet(folder: str = os.path.join(RESULTS, "dcnet")) -> str:
-    """Test accuracy against epochs for each `curve_*.csv`, saved as `curves.png` there."""
+def plot_curves(folder: str, title: str, label: str = "{}", ylim=(0.8, 0.95)) -> str:
+    """Test accuracy against epochs for each `curve_*.csv` in `folder`, saved as `curves.png`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -111,16 +111,22 @@ def plot_dcnet(folder: str = os.path.join(RESULTS, "dcnet")) -> str:
         # the last mid-epoch point sits one step before the epoch-end one: keep the latter
         points = [(e, a) for e, a in read_curve(path) if e == round(e) or abs(e - round(e)) > 0.01]
         epochs, accuracy = zip(*sorted(points), strict=True)
-        label = os.path.basename(path)[len("curve_") : -len(".csv")]
-        ax.plot(epochs, accuracy, marker=".", label=f"ResNet-20, {label} convs")
-    ax.set(xlabel="epoch", ylabel="Fashion-MNIST test accuracy", ylim=(0.8, 0.95))
-    ax.set_title("DCNet TanhConv vs plain conv (softmax, same budget, seed 0)")
+        name = os.path.basename(path)[len("curve_") : -len(".csv")]
+        ax.plot(epochs, accuracy, marker=".", label=label.format(name))
+    ax.set(xlabel="epoch", ylabel="Fashion-MNIST test accuracy", ylim=ylim)
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
     out = os.path.join(folder, "curves.png")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     return out
+
+
+PLOTS = {
+    "dcnet": ("DCNet TanhConv vs plain conv (softmax, same budget, seed 0)", "ResNet-20, {} convs"),
+    "heads": ("Margin heads, ResNet-20, same budget (seed 0)", "{}"),
+}
 
 
 def exports_table(manifest: Manifest) -> str:
@@ -182,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("tables", nargs="*", help=f"any of {', '.join(TABLES)} (default: all)")
     p.add_argument("--manifest", default=None)
     p.add_argument(
-        "--plot", action="store_true", help="also draw training/results/dcnet/curves.png"
+        "--plot", action="store_true", help="also draw training/results/{dcnet,heads}/curves.png"
     )
     args = p.parse_args(argv)
     unknown = sorted(set(args.tables) - set(TABLES))
@@ -190,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown table(s) {', '.join(unknown)}; expected any of {', '.join(TABLES)}")
     manifest = Manifest.load(args.manifest)
     if args.plot:
-        print(f"wrote {plot_dcnet()}")
+        for folder, (title, label) in PLOTS.items():
+            print(f"wrote {plot_curves(os.path.join(RESULTS, folder), title, label)}")
     for name in args.tables or TABLES:
         print(f"### {name}\n\n{TABLES[name](manifest)}\n")
     return 0
