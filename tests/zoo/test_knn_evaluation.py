@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import keras
 import numpy as np
 import pytest
 
@@ -15,7 +16,7 @@ from kzoo.testing import TestCase
 from kzoo.zoo import ModelEntry, knn_evaluation
 from kzoo.zoo.evaluation import load_split, preprocess
 from kzoo.zoo.knn_evaluation import CI_REFERENCE_SIZE, pixel_vectors, weighted_knn
-from tests.zoo.tiny_zoo import TINY_KEY, build_tiny_net, tiny_entry
+from tests.zoo.tiny_zoo import TINY_KEY, TinyL2Normalize, build_tiny_net, tiny_entry
 
 pytestmark = pytest.mark.multi_backend
 
@@ -71,6 +72,14 @@ def retrieval_loops(embeddings, labels):
     return hits / len(embeddings), sum(aps) / len(aps)
 
 
+def near_ties(queries, references, k, eps=1e-5) -> int:
+    """How many queries have their k-th and (k+1)-th most similar references within `eps`."""
+    q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    r = references / np.linalg.norm(references, axis=1, keepdims=True)
+    sims = -np.sort(-(q @ r.T), axis=1)
+    return int(np.sum(sims[:, k - 1] - sims[:, k] < eps))
+
+
 @pytest.fixture(scope="module")
 def splits():
     try:
@@ -81,7 +90,14 @@ def splits():
 
 @pytest.fixture(scope="module")
 def model():
-    return build_tiny_net(seed=0)
+    """A random projection of the pixels: the tiny zoo net's embeddings (4 pooled ReLU
+    channels) tie too often for a neighbour-by-neighbour comparison with the loops."""
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((28, 28, 1), name="image")
+    x = keras.layers.Dense(8, name="project")(keras.layers.Flatten()(inputs))
+    embedding = TinyL2Normalize(name="embedding")(x)
+    logits = keras.layers.Dense(10, name="logits")(embedding)
+    return keras.Model(inputs, [embedding, logits], name="projection_net")
 
 
 def _fake_split(monkeypatch, sizes={"test": 30, "train": 80}):  # noqa: B006 - read only
@@ -112,8 +128,8 @@ class TestWeightedKNNEvaluator(TestCase):
         assert set(got) == METRICS
         q_img, q_lab = x_test[:limit], y_test[:limit].astype(int)
         r_img, r_lab = x_train[:refs], y_train[:refs].astype(int)
-        q = np.asarray(model(preprocess(q_img, entry.input))[0], np.float64)
-        r = np.asarray(model(preprocess(r_img, entry.input))[0], np.float64)
+        q = np.asarray(model.predict_on_batch(preprocess(q_img, entry.input))[0], np.float64)
+        r = np.asarray(model.predict_on_batch(preprocess(r_img, entry.input))[0], np.float64)
         q_pix = q_img.reshape(limit, -1).astype(np.float64)  # cosine: the 1/255 scale cancels
         r_pix = r_img.reshape(refs, -1).astype(np.float64)
         recall, map_r = retrieval_loops(q, q_lab)
@@ -125,7 +141,18 @@ class TestWeightedKNNEvaluator(TestCase):
             "pixel_knn_accuracy": knn_accuracy_loops(q_pix, q_lab, r_pix, r_lab, k, tau, 10),
             "pixel_knn1_accuracy": knn_accuracy_loops(q_pix, q_lab, r_pix, r_lab, 1, tau, 10),
         }
-        self.assertAllClose(got, expected, atol=1e-6)
+        # this untrained net maps images to nearby directions: where the k-th and (k+1)-th
+        # similarities differ by less than float32 resolves, either neighbour is right
+        ties = {
+            "knn_accuracy": near_ties(q, r, k),
+            "knn1_accuracy": near_ties(q, r, 1),
+            "pixel_knn_accuracy": near_ties(q_pix, r_pix, k),
+            "pixel_knn1_accuracy": near_ties(q_pix, r_pix, 1),
+        }
+        for metric in METRICS:
+            slack = ties.get(metric, 0) / limit
+            assert abs(got[metric] - expected[metric]) <= slack + 1e-6, (metric, slack)
+        assert sum(ties.values()) <= 2  # the comparison is not vacuous
         # the reference loops are not trivially right or wrong for this random net
         assert 0.2 < expected["pixel_knn_accuracy"] < 1.0
 
