@@ -116,7 +116,7 @@ def plot_curves(folder: str, title: str, label: str = "{}", ylim=(0.8, 0.95)) ->
     ax.set(xlabel="epoch", ylabel="Fashion-MNIST test accuracy", ylim=ylim)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="lower right", ncol=2, fontsize="small")
     out = os.path.join(folder, "curves.png")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
@@ -124,8 +124,12 @@ def plot_curves(folder: str, title: str, label: str = "{}", ylim=(0.8, 0.95)) ->
 
 
 PLOTS = {
-    "dcnet": ("DCNet TanhConv vs plain conv (softmax, same budget, seed 0)", "ResNet-20, {} convs"),
-    "heads": ("Margin heads, ResNet-20, same budget (seed 0)", "{}"),
+    "dcnet": (
+        "DCNet TanhConv vs plain conv (softmax, same budget, seed 0)",
+        "ResNet-20, {} convs",
+        (0.8, 0.95),
+    ),
+    "heads": ("Margin heads, ResNet-20, same budget (seed 0)", "{}", (0.5, 0.95)),
 }
 
 
@@ -196,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown table(s) {', '.join(unknown)}; expected any of {', '.join(TABLES)}")
     manifest = Manifest.load(args.manifest)
     if args.plot:
-        for folder, (title, label) in PLOTS.items():
-            print(f"wrote {plot_curves(os.path.join(RESULTS, folder), title, label)}")
+        for folder, (title, label, ylim) in PLOTS.items():
+            print(f"wrote {plot_curves(os.path.join(RESULTS, folder), title, label, ylim)}")
     for name in args.tables or TABLES:
         print(f"### {name}\n\n{TABLES[name](manifest)}\n")
     return 0
