@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import keras
 import pytest
 
 from kzoo.zoo.knn_evaluation import weighted_knn
 from kzoo.zoo.model_entry import ModelEntry
+from tests.training.recipes import load_recipe
 
 pytestmark = [pytest.mark.slow, pytest.mark.multi_backend]
-
-SCRIPT = Path(__file__).resolve().parents[2] / "training" / "instdisc.py"
-
-
-def _recipe():
-    spec = importlib.util.spec_from_file_location("instdisc", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("loss", ["nce", "softmax"])
@@ -29,7 +19,7 @@ def test_one_short_epoch_writes_an_entry_that_scores_as_recorded(tmp_path, loss)
     args = ["--loss", loss, "--epochs", "1", "--train-limit", "512", "--eval-limit", "200"]
     args += ["--monitor-limit", "200", "--negatives", "64", "--depth", "8"]
     args += ["--out", str(tmp_path), "--verbose", "0"]
-    assert _recipe().main(args) == 0
+    assert load_recipe("instdisc").main(args) == 0
     fields = json.loads((tmp_path / "entry.json").read_text())
     assert fields["recipe"]["args"]["loss"] == loss
     entry = ModelEntry.from_dict(

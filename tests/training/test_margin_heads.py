@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import keras
 import pytest
 
 from kzoo.zoo.evaluation import classification
 from kzoo.zoo.model_entry import ModelEntry
+from tests.training.recipes import load_recipe
 
 pytestmark = [pytest.mark.slow, pytest.mark.multi_backend]
-
-SCRIPT = Path(__file__).resolve().parents[2] / "training" / "margin_heads.py"
-
-
-def _recipe():
-    spec = importlib.util.spec_from_file_location("margin_heads", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("head", ["arcface", "sphereface"])
 def test_one_short_epoch_writes_an_entry_that_scores_as_recorded(tmp_path, head):
     args = ["--head", head, "--backbone", "lsoftmax_cnn", "--width", "8", "--dataset", "mnist"]
     args += ["--epochs", "1", "--train-limit", "512", "--out", str(tmp_path), "--verbose", "0"]
-    assert _recipe().main(args) == 0
+    assert load_recipe("margin_heads").main(args) == 0
     fields = json.loads((tmp_path / "entry.json").read_text())
     assert fields["recipe"]["args"]["head"] == head
     assert fields["recipe"]["command"].endswith("training/margin_heads.py " + " ".join(args))

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import keras
 import pytest
 
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.omniglot_evaluation import omniglot_one_shot
+from tests.training.recipes import load_recipe
 
 pytestmark = [pytest.mark.slow, pytest.mark.multi_backend]
-
-SCRIPT = Path(__file__).resolve().parents[2] / "training" / "omniglot_metric.py"
-
-
-def _recipe():
-    spec = importlib.util.spec_from_file_location("omniglot_metric", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize(
@@ -33,7 +23,7 @@ def _recipe():
     ],
 )
 def test_few_steps_write_a_valid_entry(tmp_path, method, split, outputs, classes):
-    recipe = _recipe()
+    recipe = load_recipe("omniglot_metric")
     out = tmp_path / method
     args = ["--method", method, "--split", split, "--epochs", "1", "--steps-per-epoch", "2"]
     args += ["--episodes", "30", "--ci-limit", "10", "--monitor-episodes", "0", "--width", "8"]
