@@ -13,6 +13,7 @@ import glob
 import os
 import sys
 
+from kzoo.export.export_summary import scores_logits
 from kzoo.zoo import Manifest
 
 HEADS = ("softmax", "lsoftmax", "sphereface", "normface", "l2softmax", "coco", "cosface", "arcface")
@@ -168,7 +169,7 @@ def int8_table(manifest: Manifest) -> str:
         if not (fp16 and int8 and "accuracy_keras" in int8):
             rows.append(f"| `{key}` | not exported | | | | | |")
             continue
-        scored = "logits top-1" if "accuracy" in entry.metrics else "embedding 1-NN"
+        scored = "logits top-1" if scores_logits(entry.metrics) else "embedding 1-NN"
         rows.append(
             f"| `{key}` | {scored} | {int8['accuracy_keras']:.4f} | {fp16['accuracy_litert']:.4f} "
             f"| {int8['accuracy_litert']:.4f} | {int8['size_bytes'] / 2**20:.2f} MiB "

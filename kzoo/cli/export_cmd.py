@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _record(result: dict, args: argparse.Namespace) -> None:
-    from kzoo.export.export_summary import export_summary
+    from kzoo.export.export_summary import export_summary, scores_logits
     from kzoo.zoo import Manifest
 
     manifest = Manifest.load(getattr(args, "manifest", None))
@@ -98,7 +98,7 @@ def _record(result: dict, args: argparse.Namespace) -> None:
     if args.num_test:
         command += f" --num-test {args.num_test}"
     data = entry.to_dict()
-    summary = export_summary(result, command, score_logits="accuracy" in entry.metrics)
+    summary = export_summary(result, command, score_logits=scores_logits(entry.metrics))
     data.setdefault("exports", {})[f"tflite-{args.quantize}"] = summary
     manifest.set_entry(entry.key, data)
     manifest.save()

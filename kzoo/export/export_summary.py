@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+
+def scores_logits(metrics: Mapping[str, Any]) -> bool:
+    """Whether a zoo model's exports are scored by the logits' test accuracy.
+
+    True when the model records a test `accuracy` (its classes are the test classes); False for
+    open-set and embedding-only models, whose exports are scored by the embedding's
+    leave-one-out 1-NN accuracy instead (e.g. Omniglot, whose logits are over the training
+    characters).
+    """
+    return "accuracy" in metrics
 
 
 def export_summary(

@@ -7,6 +7,8 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCardData
 
+from kzoo.export.export_summary import scores_logits
+
 DATASET_NAMES = {
     "mnist": "MNIST",
     "fashion_mnist": "Fashion-MNIST",
@@ -127,7 +129,7 @@ def export_table(key: str, entry: dict[str, Any]) -> list[str]:
         return []
     scored = (
         "test accuracy"
-        if "accuracy" in entry.get("metrics", {})
+        if scores_logits(entry.get("metrics", {}))
         else "1-NN accuracy of the embedding"
     )
     lines = [

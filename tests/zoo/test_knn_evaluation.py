@@ -141,8 +141,8 @@ class TestWeightedKNNEvaluator(TestCase):
             "pixel_knn_accuracy": knn_accuracy_loops(q_pix, q_lab, r_pix, r_lab, k, tau, 10),
             "pixel_knn1_accuracy": knn_accuracy_loops(q_pix, q_lab, r_pix, r_lab, 1, tau, 10),
         }
-        # this untrained net maps images to nearby directions: where the k-th and (k+1)-th
-        # similarities differ by less than float32 resolves, either neighbour is right
+        # where the k-th and (k+1)-th similarities differ by less than float32 resolves,
+        # either neighbour is right
         ties = {
             "knn_accuracy": near_ties(q, r, k),
             "knn1_accuracy": near_ties(q, r, 1),
