@@ -1,5 +1,6 @@
 """Keras metric-learning losses: `y_true` integer labels, `y_pred` embeddings."""
 
+from kzoo.losses.circle_loss import CircleLoss
 from kzoo.losses.contrastive_loss import ContrastiveLoss
 from kzoo.losses.embedding_contrastive_loss import (
     EmbeddingContrastiveLoss,
@@ -7,13 +8,22 @@ from kzoo.losses.embedding_contrastive_loss import (
 )
 from kzoo.losses.margin_beta import MarginBeta
 from kzoo.losses.margin_loss import MarginLoss, margin_loss
+from kzoo.losses.multi_similarity_loss import MultiSimilarityLoss
 from kzoo.losses.nce_loss import NCELoss
+from kzoo.losses.ntxent_loss import NTXentLoss
+from kzoo.losses.pair_loss import PairLoss
+from kzoo.losses.sup_con_loss import SupConLoss
 from kzoo.losses.triplet_batch_all_loss import TripletBatchAllLoss, triplet_batch_all_loss
 from kzoo.losses.triplet_hard_loss import TripletHardLoss, triplet_hard_loss
 from kzoo.losses.triplet_semi_hard_loss import TripletSemiHardLoss, triplet_semihard_loss
 from kzoo.losses.trr_loss import TRRLoss, trr_scores, trr_terms
 
 __all__ = [
+    "CircleLoss",
+    "MultiSimilarityLoss",
+    "NTXentLoss",
+    "PairLoss",
+    "SupConLoss",
     "ContrastiveLoss",
     "EmbeddingContrastiveLoss",
     "MarginBeta",
