@@ -2,6 +2,7 @@
 
 from kzoo.losses.circle_loss import CircleLoss
 from kzoo.losses.contrastive_loss import ContrastiveLoss
+from kzoo.losses.cross_batch_memory import CrossBatchMemory
 from kzoo.losses.embedding_contrastive_loss import (
     EmbeddingContrastiveLoss,
     embedding_contrastive_loss,
@@ -25,6 +26,7 @@ __all__ = [
     "PairLoss",
     "SupConLoss",
     "ContrastiveLoss",
+    "CrossBatchMemory",
     "EmbeddingContrastiveLoss",
     "MarginBeta",
     "MarginLoss",

@@ -42,8 +42,13 @@ class MultiSimilarityMiner:
         inf = ops.full_like(s, float("inf"))
         hardest_negative = ops.max(ops.where(negatives, s, -inf), axis=1, keepdims=True)
         easiest_positive = ops.min(ops.where(positives, s, inf), axis=1, keepdims=True)
-        keep_pos = ops.logical_and(positives, s - self.epsilon < hardest_negative)
-        keep_neg = ops.logical_and(negatives, s + self.epsilon > easiest_positive)
+        # Negated comparisons keep pairs with NaN similarities, so NaN inputs give a NaN loss.
+        keep_pos = ops.logical_and(
+            positives, ops.logical_not(s - self.epsilon >= hardest_negative)
+        )
+        keep_neg = ops.logical_and(
+            negatives, ops.logical_not(s + self.epsilon <= easiest_positive)
+        )
         usable = ops.logical_and(ops.any(positives), ops.any(negatives))
         return ops.logical_and(keep_pos, usable), ops.logical_and(keep_neg, usable)
 
