@@ -8,7 +8,12 @@ from kzoo.heads.l2_softmax import L2Softmax, l2_softmax_alpha_lower_bound
 from kzoo.heads.l_softmax import LSoftmax, margin_lambda
 from kzoo.heads.margin_head import MarginHead
 from kzoo.heads.norm_face import NormFace
+from kzoo.heads.proxy_anchor import ProxyAnchor
+from kzoo.heads.proxy_head import ProxyHead
+from kzoo.heads.proxy_nca import ProxyNCA
+from kzoo.heads.soft_triple import SoftTriple
 from kzoo.heads.sphere_face import SphereFace
+from kzoo.heads.sub_center_arc_face import SubCenterArcFace
 
 __all__ = [
     "ArcFace",
@@ -19,7 +24,12 @@ __all__ = [
     "LSoftmax",
     "MarginHead",
     "NormFace",
+    "ProxyAnchor",
+    "ProxyHead",
+    "ProxyNCA",
+    "SoftTriple",
     "SphereFace",
+    "SubCenterArcFace",
     "l2_softmax_alpha_lower_bound",
     "margin_lambda",
 ]

@@ -13,6 +13,7 @@ from kzoo.losses.multi_similarity_loss import MultiSimilarityLoss
 from kzoo.losses.nce_loss import NCELoss
 from kzoo.losses.ntxent_loss import NTXentLoss
 from kzoo.losses.pair_loss import PairLoss
+from kzoo.losses.proxy_anchor_loss import ProxyAnchorLoss
 from kzoo.losses.sup_con_loss import SupConLoss
 from kzoo.losses.triplet_batch_all_loss import TripletBatchAllLoss, triplet_batch_all_loss
 from kzoo.losses.triplet_hard_loss import TripletHardLoss, triplet_hard_loss
@@ -24,6 +25,7 @@ __all__ = [
     "MultiSimilarityLoss",
     "NTXentLoss",
     "PairLoss",
+    "ProxyAnchorLoss",
     "SupConLoss",
     "ContrastiveLoss",
     "CrossBatchMemory",
