@@ -1,4 +1,4 @@
-"""Base of the proxy heads: a weight per class (or per sub-centre) in PyTorch Metric Learning's layout."""
+"""Base of the proxy heads: class weights in PyTorch Metric Learning's layout."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ class ProxyHead(MarginHead):
         if _is_pair(inputs):
             if len(inputs) != 2:
                 raise ValueError(
-                    f"A head takes `embeddings` or `[embeddings, labels]`, got {len(inputs)} inputs."
+                    "A head takes `embeddings` or `[embeddings, labels]`, "
+                    f"got {len(inputs)} inputs."
                 )
             embeddings, labels = inputs
         else:

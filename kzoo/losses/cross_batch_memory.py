@@ -101,7 +101,7 @@ class CrossBatchMemory(keras.layers.Layer):
         return embeddings
 
     def memory_loss(self, embeddings: Any, labels: Any, training: bool | None = True) -> Any:
-        """Enqueues the batch (unless `training` is False) and returns the loss against the memory."""
+        """Enqueues the batch (unless `training` is False); returns the loss against the memory."""
         labels, embeddings = labels_and_embeddings(labels, ops.convert_to_tensor(embeddings))
         if embeddings.shape[-1] is not None and embeddings.shape[-1] != self.embedding_size:
             raise ValueError(
@@ -110,9 +110,7 @@ class CrossBatchMemory(keras.layers.Layer):
             )
         batch = embeddings.shape[0]
         if batch is not None and batch > self.memory_size:
-            raise ValueError(
-                f"The batch ({batch}) must not exceed memory_size={self.memory_size}."
-            )
+            raise ValueError(f"The batch ({batch}) must not exceed memory_size={self.memory_size}.")
         if not self.built:
             self.build()
         embeddings = ops.cast(embeddings, "float32")
@@ -120,7 +118,9 @@ class CrossBatchMemory(keras.layers.Layer):
         if training is False:
             return self.loss(labels, embeddings)
         n = ops.shape(embeddings)[0]
-        slots = (ops.cast(self.queue_idx, "int32") + ops.arange(n, dtype="int32")) % self.memory_size
+        slots = (
+            ops.cast(self.queue_idx, "int32") + ops.arange(n, dtype="int32")
+        ) % self.memory_size
         memory = ops.scatter_update(
             ops.convert_to_tensor(self.embedding_memory),
             ops.expand_dims(slots, 1),

@@ -8,7 +8,6 @@ import keras
 from keras import ops
 
 
-
 @keras.saving.register_keras_serializable(package="kzoo")
 class MultiSimilarityMiner:
     """Keeps the informative pairs of a similarity matrix, as PML's `MultiSimilarityMiner`.
@@ -43,12 +42,8 @@ class MultiSimilarityMiner:
         hardest_negative = ops.max(ops.where(negatives, s, -inf), axis=1, keepdims=True)
         easiest_positive = ops.min(ops.where(positives, s, inf), axis=1, keepdims=True)
         # Negated comparisons keep pairs with NaN similarities, so NaN inputs give a NaN loss.
-        keep_pos = ops.logical_and(
-            positives, ops.logical_not(s - self.epsilon >= hardest_negative)
-        )
-        keep_neg = ops.logical_and(
-            negatives, ops.logical_not(s + self.epsilon <= easiest_positive)
-        )
+        keep_pos = ops.logical_and(positives, ops.logical_not(s - self.epsilon >= hardest_negative))
+        keep_neg = ops.logical_and(negatives, ops.logical_not(s + self.epsilon <= easiest_positive))
         usable = ops.logical_and(ops.any(positives), ops.any(negatives))
         return ops.logical_and(keep_pos, usable), ops.logical_and(keep_neg, usable)
 

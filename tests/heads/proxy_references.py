@@ -16,9 +16,7 @@ def _cos(a, b):
 
 
 def proxy_nca(x, proxies, scale):
-    return np.array(
-        [[-scale * np.sum((_unit(xi) - _unit(p)) ** 2) for p in proxies] for xi in x]
-    )
+    return np.array([[-scale * np.sum((_unit(xi) - _unit(p)) ** 2) for p in proxies] for xi in x])
 
 
 def soft_triple(x, kernel, labels, classes, k, la, gamma, margin):
@@ -43,8 +41,10 @@ def sub_center_arcface(x, kernel, labels, classes, k, margin, scale):
             cos = max(_cos(xi, kernel[:, c * k + j]) for j in range(k))
             if labels is not None and labels[i] == c:
                 theta = math.acos(cos)
-                cos = math.cos(theta + margin) if theta + margin <= math.pi else (
-                    cos - margin * math.sin(margin)
+                cos = (
+                    math.cos(theta + margin)
+                    if theta + margin <= math.pi
+                    else (cos - margin * math.sin(margin))
                 )
             out[i, c] = scale * cos
     return out

@@ -68,9 +68,7 @@ class TestReferences(TestCase):
         head, w = _head("sub_center_arcface", seed)
         x, y = _data(seed)
         args = (C, 3, 0.5, 16.0)
-        self.assertAllClose(
-            head([x, y]), sub_center_arcface(x, w, y, *args), atol=1e-4, rtol=1e-5
-        )
+        self.assertAllClose(head([x, y]), sub_center_arcface(x, w, y, *args), atol=1e-4, rtol=1e-5)
         self.assertAllClose(head(x), sub_center_arcface(x, w, None, *args), atol=1e-4, rtol=1e-5)
 
     @pytest.mark.parametrize("seed", [0, 1])
@@ -78,8 +76,12 @@ class TestReferences(TestCase):
     def test_proxy_anchor(self, seed, margin, alpha):
         head, w = _head("proxy_anchor", seed)
         x, y = _data(seed)
-        sims = np.array([[float(np.dot(a, b)) for b in w / np.linalg.norm(w, axis=1, keepdims=True)]
-                         for a in x / np.linalg.norm(x, axis=1, keepdims=True)])
+        sims = np.array(
+            [
+                [float(np.dot(a, b)) for b in w / np.linalg.norm(w, axis=1, keepdims=True)]
+                for a in x / np.linalg.norm(x, axis=1, keepdims=True)
+            ]
+        )
         self.assertAllClose(head([x, y]), sims, atol=1e-5, rtol=1e-5)
         loss = losses.ProxyAnchorLoss(margin=margin, alpha=alpha)(y, head(x))
         self.assertAllClose(loss, proxy_anchor_loss(sims, y, margin, alpha), atol=1e-4, rtol=1e-5)
@@ -122,7 +124,9 @@ class TestPMLParity(TestCase):
         head, w = _head(name, seed)
         getattr(pml_loss, attr).data = torch.tensor(w, dtype=torch.float64)
         x, y = _data(seed, n=20)
-        expected = float(pml_loss(torch.tensor(x, dtype=torch.float64), torch.tensor(y.astype("int64"))))
+        expected = float(
+            pml_loss(torch.tensor(x, dtype=torch.float64), torch.tensor(y.astype("int64")))
+        )
         got = _value(_our_loss(name, head, x, y))
         assert abs(got - expected) <= 1e-5 * max(1.0, abs(expected)), (got, expected)
 
@@ -153,7 +157,9 @@ class TestLayer(TestCase):
         cls, kwargs = HEADS[name]
         x, y = _data()
         self.run_layer_test(cls, kwargs, [x, y], expected_output_shape=(N, C))
-        self.run_layer_test(cls, kwargs, x, expected_output_shape=(N, C), run_precision_checks=False)
+        self.run_layer_test(
+            cls, kwargs, x, expected_output_shape=(N, C), run_precision_checks=False
+        )
 
     def test_nan_in_gives_nan_loss(self, name):
         head, _ = _head(name)

@@ -86,9 +86,7 @@ class TestPairLosses(TestCase):
         y, x = _edges()[edge]
         pos, neg = ref.batch_pairs(y)
         loss = cls(**kwargs)
-        self.assertAllClose(
-            loss(y, x), reference(ref.cosine(x, x), pos, neg), atol=1e-4, rtol=1e-5
-        )
+        self.assertAllClose(loss(y, x), reference(ref.cosine(x, x), pos, neg), atol=1e-4, rtol=1e-5)
         self.assertFiniteGradients(lambda e: loss(y, e), x)
 
     @pytest.mark.parity
