@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 from kzoo.heads.arc_face import ArcFace
@@ -19,7 +21,8 @@ class SubCenterArcFace(ArcFace):
     The kernel has PyTorch Metric Learning's layout `(embedding_dim, num_classes · K)`,
     class-major (column `c·K + k`), so it copies 1:1; the sparse cross-entropy of the training
     logits is PML's `SubCenterArcFaceLoss` with `margin` in radians here (degrees there).
-    Noisy samples fall on non-dominant sub-centres (`sub_center_cosines` shows which one).
+    Noisy samples fall on non-dominant sub-centres: `get_outliers` finds them (PML's method of
+    the same name) and returns each class's dominant sub-centre.
 
     Args:
         num_classes: number of classes.
@@ -61,6 +64,35 @@ class SubCenterArcFace(ArcFace):
         embeddings = l2_normalize(ops.cast(embeddings, "float32"), axis=-1)
         cosine = ops.matmul(embeddings, l2_normalize(kernel, axis=0))
         return ops.reshape(cosine, (-1, self.num_classes, self.sub_centers))
+
+    def get_outliers(
+        self,
+        embeddings: Any,
+        labels: Any,
+        threshold: float = 75.0,
+        return_dominant_centers: bool = True,
+    ) -> Any:
+        """Samples farther than `threshold` degrees from their class's dominant sub-centre.
+
+        The dominant sub-centre of a class is the one most of its samples are closest to (the
+        first on ties). Returns the outliers' indices (int64 array) and, with
+        `return_dominant_centers`, the `(embedding_dim, num_classes)` matrix of dominant
+        sub-centres (zero columns for classes absent from `labels`).
+        """
+        cosines = np.asarray(ops.convert_to_numpy(self.sub_center_cosines(embeddings)))
+        labels = np.asarray(ops.convert_to_numpy(labels)).reshape(-1).astype(np.int64)
+        kernel = np.asarray(ops.convert_to_numpy(ops.cast(self.kernel, "float32")))
+        limit = math.cos(math.radians(threshold))
+        outliers = []
+        dominant = np.zeros((kernel.shape[0], self.num_classes), kernel.dtype)
+        for label in np.unique(labels):
+            rows = np.flatnonzero(labels == label)
+            sims = cosines[rows, label]
+            best = int(np.argmax(np.bincount(np.argmax(sims, axis=1))))
+            dominant[:, label] = kernel[:, label * self.sub_centers + best]
+            outliers.extend(rows[sims[:, best] < limit].tolist())
+        outliers = np.asarray(sorted(outliers), dtype=np.int64)
+        return (outliers, dominant) if return_dominant_centers else outliers
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "sub_centers": self.sub_centers}

@@ -22,10 +22,10 @@ class CircleLoss(PairLoss):
     `Δ_p = 1 - m`, `Δ_n = m`. Anchors without a positive or a negative count 0, and the batch
     loss is the mean over the anchors with a non-zero loss (PML's `AvgNonZeroReducer`).
 
-    Differences from `keras.losses.Circle`: that one expects L2-normalized inputs (this one
-    normalizes), lets gradients flow through the weights α_p, α_n (here they are stopped,
-    as in the paper and PML) and reduces per-sample losses with the Keras reduction (here
-    the mean over non-zero anchors). Its `margin` is this `m`.
+    Compared with `keras.losses.Circle(gamma, margin)`: on L2-normalized embeddings both give
+    the same value, but Keras lets gradients flow through the weights α_p, α_n while here they
+    are stopped (as in the paper and PML), so training differs; Keras also expects normalized
+    inputs (this loss normalizes) and names `m` `margin`.
 
     Args:
         m: the relaxation factor m. Default 0.4.

@@ -221,3 +221,42 @@ class TestBadArguments:
             losses.ProxyAnchorLoss()(np.zeros(4), np.zeros((4,), "float32"))
         loss = losses.ProxyAnchorLoss()(np.array([0, 5]), np.zeros((2, 3), "float32"))
         assert np.isnan(_value(loss))
+
+
+class TestSubCenterOutliers(TestCase):
+    def test_outliers_against_loop_and_pml(self):
+        head, w = _head("sub_center_arcface")
+        x, y = _data(4, n=40)
+        outliers, dominant = head.get_outliers(x, y, threshold=60.0)
+        expected = []
+        for c in np.unique(y):
+            rows = np.flatnonzero(y == c)
+            cos = np.array(
+                [
+                    [
+                        np.dot(x[i], w[:, c * 3 + k])
+                        / np.linalg.norm(x[i])
+                        / np.linalg.norm(w[:, c * 3 + k])
+                        for k in range(3)
+                    ]
+                    for i in rows
+                ]
+            )
+            counts = np.bincount(cos.argmax(axis=1), minlength=3)
+            best = int(np.argmax(counts))
+            np.testing.assert_allclose(dominant[:, c], w[:, c * 3 + best], rtol=1e-6)
+            expected += [
+                int(i)
+                for i, v in zip(rows, cos[:, best], strict=True)
+                if v < np.cos(np.radians(60.0))
+            ]
+        assert outliers.tolist() == sorted(expected)
+        torch = pytest.importorskip("torch")
+        pml = pytest.importorskip("pytorch_metric_learning.losses")
+        loss = pml.SubCenterArcFaceLoss(num_classes=C, embedding_size=D, sub_centers=3)
+        loss.W.data = torch.tensor(w, dtype=torch.float32)
+        pml_outliers, pml_dominant = loss.get_outliers(
+            torch.tensor(x), torch.tensor(y.astype("int64")), threshold=60.0
+        )
+        assert sorted(pml_outliers.tolist()) == outliers.tolist()
+        np.testing.assert_allclose(pml_dominant.numpy(), dominant, rtol=1e-6)

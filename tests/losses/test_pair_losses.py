@@ -154,3 +154,13 @@ class TestBadArguments:
             cls()(np.zeros(4), np.zeros((4, 2, 3), "float32"))
         with pytest.raises(ValueError, match="labels"):
             cls()(np.zeros(3), np.zeros((4, 2), "float32"))
+
+
+class TestKerasCircle(TestCase):
+    def test_same_value_as_keras_circle_on_unit_embeddings_but_other_gradients(self):
+        y, x = _batch(6, n=12)
+        x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        self.assertAllClose(losses.CircleLoss()(y, x), keras.losses.Circle()(y, x), atol=1e-4)
+        ours = self.assertFiniteGradients(lambda e: losses.CircleLoss()(y, e), x)[0]
+        theirs = self.assertFiniteGradients(lambda e: keras.losses.Circle()(y, e), x)[0]
+        assert np.abs(ours - theirs).max() > 1e-2
