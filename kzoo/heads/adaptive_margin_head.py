@@ -9,6 +9,7 @@ from keras import ops
 
 from kzoo.heads.margin_head import _is_pair
 from kzoo.heads.norm_face import NormFace
+from kzoo.heads.proxy_head import reject_partial_fc
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -25,6 +26,10 @@ class AdaptiveMarginHead(NormFace):
         scale: the scale s > 0.
         **kwargs: `NormFace` arguments.
     """
+
+    def __init__(self, num_classes: int, **kwargs: Any) -> None:
+        super().__init__(num_classes, **kwargs)
+        reject_partial_fc(self)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         if _is_pair(inputs):

@@ -24,6 +24,10 @@ class ProxyHead(MarginHead):
         **kwargs: `MarginHead` arguments.
     """
 
+    def __init__(self, num_classes: int, **kwargs: Any) -> None:
+        super().__init__(num_classes, **kwargs)
+        reject_partial_fc(self)
+
     def kernel_shape(self, embedding_dim: int) -> tuple[int, int]:
         return (self.num_classes, embedding_dim)
 
@@ -54,3 +58,12 @@ class ProxyHead(MarginHead):
 
     def proxy_logits(self, embeddings: Any, one_hot: Any, training: bool | None = None) -> Any:
         raise NotImplementedError
+
+
+def reject_partial_fc(head: Any) -> None:
+    """These heads have no Partial FC path: `sample_rate` (when MarginHead has it) must be 1."""
+    if getattr(head, "sample_rate", 1.0) != 1.0:
+        raise ValueError(
+            f"{type(head).__name__} does not support `sample_rate` < 1 (Partial FC). "
+            f"Received: sample_rate={head.sample_rate!r}"
+        )

@@ -10,6 +10,7 @@ import numpy as np
 from keras import ops
 
 from kzoo.heads.arc_face import ArcFace
+from kzoo.heads.proxy_head import reject_partial_fc
 from kzoo.ops.l2_normalize import l2_normalize
 from kzoo.utils.validation import check_int
 
@@ -49,6 +50,7 @@ class SubCenterArcFace(ArcFace):
     ) -> None:
         super().__init__(num_classes, scale=scale, margin=margin, **kwargs)
         self.sub_centers = check_int("sub_centers", sub_centers, 1)
+        reject_partial_fc(self)
 
     def kernel_shape(self, embedding_dim: int) -> tuple[int, int]:
         return (embedding_dim, self.num_classes * self.sub_centers)

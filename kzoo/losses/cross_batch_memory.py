@@ -22,7 +22,8 @@ class CrossBatchMemory(keras.layers.Layer):
     gradient, and labels) into a ring buffer of `memory_size` slots, then evaluates `loss` on
     the similarities of the batch (queries) to every filled slot (references); the pair of a
     sample with its own slot is removed. With `miner` (e.g. `kzoo.miners.MultiSimilarityMiner`)
-    the pairs are mined before that removal, as in PML. The queue (`embedding_memory`,
+    the pairs are mined before that removal, as in PML (a `MultiSimilarityLoss(epsilon=...)`
+    mines its own pairs after it; use `miner=` for PML's order). The queue (`embedding_memory`,
     `label_memory`, `queue_idx`, `num_filled`) is non-trainable weights: it is saved in
     `.keras` files and checkpoints, and updated inside compiled train steps (TF and JAX).
 
