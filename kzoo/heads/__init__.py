@@ -1,7 +1,6 @@
 """Margin-softmax classification heads (Keras layers owning their class weights)."""
 
 from kzoo.heads.ada_face import AdaFace
-from kzoo.heads.adaptive_margin_head import AdaptiveMarginHead
 from kzoo.heads.arc_face import ArcFace
 from kzoo.heads.coco import CoCo
 from kzoo.heads.combined_margin import CombinedMargin
@@ -13,7 +12,6 @@ from kzoo.heads.mag_face import MagFace
 from kzoo.heads.margin_head import MarginHead
 from kzoo.heads.norm_face import NormFace
 from kzoo.heads.proxy_anchor import ProxyAnchor
-from kzoo.heads.proxy_head import ProxyHead
 from kzoo.heads.proxy_nca import ProxyNCA
 from kzoo.heads.soft_triple import SoftTriple
 from kzoo.heads.sphere_face import SphereFace
@@ -21,7 +19,6 @@ from kzoo.heads.sub_center_arc_face import SubCenterArcFace
 
 __all__ = [
     "AdaFace",
-    "AdaptiveMarginHead",
     "ArcFace",
     "CoCo",
     "CombinedMargin",
@@ -33,7 +30,6 @@ __all__ = [
     "MarginHead",
     "NormFace",
     "ProxyAnchor",
-    "ProxyHead",
     "ProxyNCA",
     "SoftTriple",
     "SphereFace",

@@ -12,7 +12,6 @@ from kzoo.losses.margin_loss import MarginLoss, margin_loss
 from kzoo.losses.multi_similarity_loss import MultiSimilarityLoss
 from kzoo.losses.nce_loss import NCELoss
 from kzoo.losses.ntxent_loss import NTXentLoss
-from kzoo.losses.pair_loss import PairLoss
 from kzoo.losses.proxy_anchor_loss import ProxyAnchorLoss
 from kzoo.losses.sup_con_loss import SupConLoss
 from kzoo.losses.triplet_batch_all_loss import TripletBatchAllLoss, triplet_batch_all_loss
@@ -24,7 +23,6 @@ __all__ = [
     "CircleLoss",
     "MultiSimilarityLoss",
     "NTXentLoss",
-    "PairLoss",
     "ProxyAnchorLoss",
     "SupConLoss",
     "ContrastiveLoss",

@@ -7,8 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import check_number
-from kzoo.losses.pair_loss import PairLoss, mean_of_nonzero
+from kzoo.losses.pair_loss import PairLoss, check_real, mean_of_nonzero
 from kzoo.ops.masked_logsumexp import masked_logsumexp
 
 
@@ -48,8 +47,8 @@ class CircleLoss(PairLoss):
         dtype: Any = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.m = check_number("m", m)
-        self.gamma = check_number("gamma", gamma, 0.0)
+        self.m = check_real("m", m)
+        self.gamma = check_real("gamma", gamma, 0.0, strict=True)
 
     def compute_pair_loss(self, similarities: Any, positives: Any, negatives: Any) -> Any:
         fixed = ops.stop_gradient(similarities)

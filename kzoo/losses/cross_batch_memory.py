@@ -7,8 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import labels_and_embeddings
-from kzoo.losses.pair_loss import PairLoss
+from kzoo.losses.pair_loss import PairLoss, labels_and_embeddings
 from kzoo.ops.masked_logsumexp import cosine_similarity_matrix
 from kzoo.utils.validation import check_int
 
@@ -33,7 +32,7 @@ class CrossBatchMemory(keras.layers.Layer):
     alone; called as `xbm(embeddings)` it is the identity. `memory_loss` returns the value.
 
     Args:
-        loss: a `kzoo.losses.PairLoss` (MultiSimilarityLoss, CircleLoss, SupConLoss,
+        loss: a `kzoo.losses.pair_loss.PairLoss` (MultiSimilarityLoss, CircleLoss, SupConLoss,
             NTXentLoss).
         embedding_size: the embedding dimension.
         memory_size: the number of slots (≥ the batch size). Default 1024.
@@ -62,7 +61,7 @@ class CrossBatchMemory(keras.layers.Layer):
             loss = keras.saving.deserialize_keras_object(loss)
         if not isinstance(loss, PairLoss):
             raise TypeError(
-                "`loss` must be a pair-based kzoo loss (a kzoo.losses.PairLoss such as "
+                "`loss` must be a pair-based kzoo loss (a kzoo.losses.pair_loss.PairLoss such as "
                 f"MultiSimilarityLoss). Received: loss={loss!r}"
             )
         if isinstance(miner, dict):

@@ -7,8 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import check_number
-from kzoo.losses.pair_loss import PairLoss
+from kzoo.losses.pair_loss import PairLoss, check_real
 from kzoo.miners.multi_similarity_miner import MultiSimilarityMiner
 from kzoo.ops.masked_logsumexp import masked_logsumexp
 
@@ -47,12 +46,10 @@ class MultiSimilarityLoss(PairLoss):
         dtype: Any = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.alpha = check_number("alpha", alpha, 0.0)
-        self.beta = check_number("beta", beta, 0.0)
-        if self.alpha == 0 or self.beta == 0:
-            raise ValueError(f"alpha and beta must be > 0, got alpha={alpha}, beta={beta}.")
-        self.base = check_number("base", base)
-        self.epsilon = None if epsilon is None else check_number("epsilon", epsilon, 0.0)
+        self.alpha = check_real("alpha", alpha, 0.0, strict=True)
+        self.beta = check_real("beta", beta, 0.0, strict=True)
+        self.base = check_real("base", base)
+        self.epsilon = None if epsilon is None else check_real("epsilon", epsilon, 0.0)
         self.miner = None if epsilon is None else MultiSimilarityMiner(self.epsilon)
 
     def compute_pair_loss(self, similarities: Any, positives: Any, negatives: Any) -> Any:

@@ -7,8 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import check_number
-from kzoo.losses.pair_loss import PairLoss
+from kzoo.losses.pair_loss import PairLoss, check_real
 from kzoo.ops.masked_logsumexp import masked_logsumexp
 
 
@@ -42,9 +41,7 @@ class NTXentLoss(PairLoss):
         dtype: Any = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.temperature = check_number("temperature", temperature, 0.0)
-        if self.temperature == 0:
-            raise ValueError("temperature must be > 0, got 0.")
+        self.temperature = check_real("temperature", temperature, 0.0, strict=True)
 
     def compute_pair_loss(self, similarities: Any, positives: Any, negatives: Any) -> Any:
         logits = similarities / self.temperature

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
-from kzoo.losses._base import labels_and_embeddings
+from kzoo.ops.label_masks import flatten_labels
 from kzoo.ops.masked_logsumexp import cosine_similarity_matrix
 
 
@@ -28,7 +30,7 @@ class PairLoss(keras.losses.Loss):
     """
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        labels, embeddings = labels_and_embeddings(y_true, ops.convert_to_tensor(y_pred))
+        labels, embeddings = labels_and_embeddings(y_true, y_pred)
         embeddings = ops.cast(embeddings, "float32")
         similarities = cosine_similarity_matrix(embeddings, embeddings)
         same = ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(labels, 0))
@@ -57,3 +59,34 @@ def mean_of_nonzero(losses: Any) -> Any:
     count = ops.sum(keep)
     total = ops.sum(ops.where(keep > 0, losses, ops.zeros_like(losses)))
     return ops.where(count > 0, total / ops.maximum(count, 1.0), ops.zeros_like(total))
+
+
+def check_real(name: str, value: Any, minimum: float | None = None, strict: bool = False) -> float:
+    """A finite number (`>= minimum`, or `> minimum` when `strict`), as a float."""
+    bound = "" if minimum is None else f" {'>' if strict else '>='} {minimum}"
+    message = f"`{name}` must be a finite number{bound}. Received: {name}={value!r}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(message)
+    number = float(value)
+    if not math.isfinite(number) or (
+        minimum is not None and (number < minimum or (strict and number == minimum))
+    ):
+        raise ValueError(message)
+    return number
+
+
+def labels_and_embeddings(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    """Integer labels `(B,)`/`(B, 1)` flattened, and 2-D embeddings `(B, D)`, checked."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    if len(y_pred.shape) != 2:
+        raise ValueError(
+            "`y_pred` must be 2-D embeddings (batch, dim). "
+            f"Received: y_pred with shape {tuple(y_pred.shape)}"
+        )
+    labels = flatten_labels(ops.convert_to_tensor(y_true))
+    if None not in (labels.shape[0], y_pred.shape[0]) and labels.shape[0] != y_pred.shape[0]:
+        raise ValueError(
+            f"`y_true` (labels) must have one entry per row of `y_pred` ({y_pred.shape[0]}). "
+            f"Received: {labels.shape[0]} labels"
+        )
+    return labels, y_pred

@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import check_number
+from kzoo.losses.pair_loss import check_real
 from kzoo.ops.label_masks import flatten_labels
 from kzoo.ops.masked_logsumexp import masked_logsumexp
 
@@ -43,10 +43,8 @@ class ProxyAnchorLoss(keras.losses.Loss):
         dtype: Any = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.margin = check_number("margin", margin)
-        self.alpha = check_number("alpha", alpha, 0.0)
-        if self.alpha == 0:
-            raise ValueError("alpha must be > 0, got 0.")
+        self.margin = check_real("margin", margin)
+        self.alpha = check_real("alpha", alpha, 0.0, strict=True)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         similarities = ops.cast(ops.convert_to_tensor(y_pred), "float32")

@@ -7,8 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import check_number
-from kzoo.losses.pair_loss import PairLoss, mean_of_nonzero
+from kzoo.losses.pair_loss import PairLoss, check_real, mean_of_nonzero
 from kzoo.ops.masked_logsumexp import masked_logsumexp
 
 
@@ -41,9 +40,7 @@ class SupConLoss(PairLoss):
         dtype: Any = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.temperature = check_number("temperature", temperature, 0.0)
-        if self.temperature == 0:
-            raise ValueError("temperature must be > 0, got 0.")
+        self.temperature = check_real("temperature", temperature, 0.0, strict=True)
 
     def compute_pair_loss(self, similarities: Any, positives: Any, negatives: Any) -> Any:
         logits = similarities / self.temperature

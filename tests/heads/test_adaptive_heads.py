@@ -99,11 +99,12 @@ class TestLayer(TestCase):
         for before, after in zip(state, restored.layers[-1].non_trainable_weights, strict=True):
             self.assertAllClose(after, before)
 
-    def test_nan_in_gives_nan_loss(self, name):
+    @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+    def test_nan_or_inf_in_gives_non_finite_loss(self, name, bad):
         head, _ = _head(name)
         x, y = _data()
-        x[3, 2] = np.nan
-        assert np.isnan(float(_num(CE(y, head([x, y], training=False)))))
+        x[3, 2] = bad
+        assert not np.isfinite(float(_num(CE(y, head([x, y], training=True)))))
 
     def test_finite_gradients_at_edges(self, name):
         head, w = _head(name)

@@ -161,11 +161,12 @@ class TestLayer(TestCase):
             cls, kwargs, x, expected_output_shape=(N, C), run_precision_checks=False
         )
 
-    def test_nan_in_gives_nan_loss(self, name):
+    @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+    def test_nan_or_inf_in_gives_non_finite_loss(self, name, bad):
         head, _ = _head(name)
         x, y = _data()
-        x[2, 1] = np.nan
-        assert np.isnan(_value(_our_loss(name, head, x, y)))
+        x[2, 1] = bad
+        assert not np.isfinite(_value(_our_loss(name, head, x, y)))
 
     def test_finite_gradients_at_zero_and_duplicate_embeddings(self, name):
         head, _ = _head(name)

@@ -111,11 +111,12 @@ class TestCrossBatchMemory(TestCase):
         revived = self.run_serialization_test(xbm)
         assert revived.loss.m == 0.25 and revived.miner.epsilon == 0.2
 
-    def test_nan_in_gives_nan_loss(self):
+    @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+    def test_nan_or_inf_in_gives_non_finite_loss(self, bad):
         xbm = losses.CrossBatchMemory(losses.MultiSimilarityLoss(), 6, memory_size=16)
         x, y = next(_steps())
-        x[2, 0] = np.nan
-        assert np.isnan(_value(xbm.memory_loss(x, y)))
+        x[2, 0] = bad
+        assert not np.isfinite(_value(xbm.memory_loss(x, y)))
 
     def test_finite_gradients(self):
         xbm = losses.CrossBatchMemory(losses.NTXentLoss(), 6, memory_size=16)

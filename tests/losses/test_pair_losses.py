@@ -106,11 +106,12 @@ class TestPairLosses(TestCase):
         assert abs(_value(cls(**kwargs)(y, x)) - expected) <= 1e-5 * max(1.0, abs(expected))
 
     @pytest.mark.parametrize("case", sorted(CASES))
-    def test_nan_in_gives_nan_loss(self, case):
+    @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+    def test_nan_or_inf_in_gives_non_finite_loss(self, case, bad):
         cls, kwargs, _ = CASES[case]
         y, x = _batch(0)
-        x[3, 1] = np.nan
-        assert np.isnan(_value(cls(**kwargs)(y, x)))
+        x[3, 1] = bad
+        assert not np.isfinite(_value(cls(**kwargs)(y, x)))
 
     @pytest.mark.parametrize("case", sorted(CASES))
     def test_serialization_and_jit(self, case):
