@@ -118,7 +118,7 @@ def _our_loss(name, head, x, y):
 @pytest.mark.parity
 class TestPMLParity(TestCase):
     @pytest.mark.parametrize("name", sorted(HEADS))
-    @pytest.mark.parametrize("seed", [0, 1, 2])
+    @pytest.mark.parametrize("seed", [0, 1])
     def test_our_weights_into_pml(self, name, seed):
         pml_loss, attr, torch = _pml_pair(name)
         head, w = _head(name, seed)
