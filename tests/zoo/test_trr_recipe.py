@@ -10,8 +10,8 @@ import pytest
 
 import kzoo
 from kzoo.evaluation import evaluate
+from kzoo.publishing.model_card import render_card
 from kzoo.zoo import Manifest, ModelEntry, get_evaluator
-from kzoo.zoo.model_card import render_card
 from training.trr_mlp import main, model_key
 
 
