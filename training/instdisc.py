@@ -222,7 +222,7 @@ def entry_fields(
         objective = "exact softmax over a memory bank"
     return {
         "architecture": {"builder": "embedding_model", "kwargs": architecture_kwargs(args)},
-        "input": dict(INPUT_SPEC),
+        "input": dict(INPUT),
         "outputs": ["embedding"],
         "embedding_size": args.embedding_dim,
         "classes": None,
