@@ -5,10 +5,11 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import MetricLoss, check_number
+from kzoo.losses._base import MetricLoss
 from kzoo.miners.triplet_miners import hardest_pair_masks
 from kzoo.ops.label_masks import negative_mask, positive_mask
 from kzoo.ops.masked_reductions import masked_mean
+from kzoo.utils.validation import check_float
 
 PAIR_MINERS = (None, "hardest")
 
@@ -66,8 +67,8 @@ class EmbeddingContrastiveLoss(MetricLoss):
         dtype: Any = None,
     ):
         super().__init__(distance=distance, name=name, reduction=reduction, dtype=dtype)
-        self.pos_margin = check_number("pos_margin", pos_margin)
-        self.neg_margin = check_number("neg_margin", neg_margin)
+        self.pos_margin = check_float("pos_margin", pos_margin)
+        self.neg_margin = check_float("neg_margin", neg_margin)
         if miner not in PAIR_MINERS:
             raise ValueError(f"miner must be one of {PAIR_MINERS}, got {miner!r}.")
         self.miner = miner

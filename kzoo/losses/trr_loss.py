@@ -5,7 +5,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import check_number
+from kzoo.utils.validation import check_choice, check_non_negative
 
 VARIANTS = ("trr", "trr_new")
 
@@ -73,10 +73,8 @@ class TRRLoss(keras.losses.Loss):
         dtype: Any = None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}.")
-        self.variant = variant
-        self.alpha = check_number("alpha", alpha, 0.0)
+        self.variant = check_choice("variant", variant, VARIANTS)
+        self.alpha = check_non_negative("alpha", alpha)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_pair_distances(y_pred)
