@@ -5,7 +5,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import MetricLoss
+from kzoo.losses._base import MetricLoss, propagate_nan
 from kzoo.miners.triplet_miners import hardest_pair_masks
 from kzoo.ops.label_masks import negative_mask, positive_mask
 from kzoo.ops.masked_reductions import masked_mean
@@ -29,7 +29,7 @@ def embedding_contrastive_loss(
     neg_losses = ops.maximum(neg_margin - distances, 0.0)
     pos_term = masked_mean(pos_losses, ops.logical_and(pos, ops.greater(pos_losses, 0.0)))
     neg_term = masked_mean(neg_losses, ops.logical_and(neg, ops.greater(neg_losses, 0.0)))
-    return pos_term + neg_term
+    return propagate_nan(pos_term + neg_term, distances)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")

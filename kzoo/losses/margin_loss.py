@@ -50,7 +50,7 @@ def margin_loss(
     )
     if nu:
         total = total + nu * ops.sum(beta * ops.sum(w_pos, axis=1, keepdims=True))
-    return divide_no_nan(total, divisor)
+    return propagate_nan(propagate_nan(divide_no_nan(total, divisor), distances), beta)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")

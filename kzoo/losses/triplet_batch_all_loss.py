@@ -5,7 +5,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import MetricLoss
+from kzoo.losses._base import MetricLoss, propagate_nan
 from kzoo.miners.triplet_miners import TRIPLET_TYPES, triplet_margin_mask, triplet_margins
 from kzoo.ops.label_masks import triplet_mask
 from kzoo.ops.masked_reductions import masked_mean
@@ -25,7 +25,7 @@ def triplet_batch_all_loss(
     violation = margin - triplet_margins(distances)
     losses = ops.softplus(violation) if smooth else ops.maximum(violation, 0.0)
     keep = ops.logical_and(mask, ops.greater(losses, 0.0)) if average_nonzero else mask
-    return masked_mean(losses, keep)
+    return propagate_nan(masked_mean(losses, keep), distances)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")

@@ -6,6 +6,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from kzoo.losses._base import propagate_nan
 from kzoo.losses._tfa import TFALoss, tfa_loss
 from kzoo.miners.triplet_miners import hardest_negatives, hardest_positives
 from kzoo.utils.validation import check_bool, check_non_negative
@@ -17,7 +18,7 @@ def triplet_hard_loss_from_distances(
     """TF-Addons' batch-hard triplet loss on a precomputed `(B, B)` distance matrix."""
     gap = hardest_positives(distances, labels) - hardest_negatives(distances, labels)
     per_anchor = ops.softplus(gap) if soft else ops.maximum(gap + margin, 0.0)
-    return ops.mean(per_anchor)
+    return propagate_nan(ops.mean(per_anchor), distances)
 
 
 def triplet_hard_loss(

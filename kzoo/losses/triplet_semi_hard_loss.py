@@ -7,6 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kzoo.losses._base import propagate_nan
 from kzoo.losses._tfa import TFALoss, tfa_loss
 from kzoo.miners.triplet_miners import (
     max_label_count,
@@ -32,6 +33,10 @@ def triplet_semihard_loss_from_distances(labels: Any, distances: Any, margin: fl
     gathered (`O(B^2 K)`), otherwise every row is sorted (`O(B^2 log B)`).
     """
     labels = ops.reshape(labels, (-1,))
+    return propagate_nan(_semihard(labels, distances, margin), distances)
+
+
+def _semihard(labels: Any, distances: Any, margin: float) -> Any:
     static_b = distances.shape[0]
     widths = [w for w in _GATHER_WIDTHS if static_b is None or w < static_b]
 

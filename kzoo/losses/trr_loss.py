@@ -21,9 +21,10 @@ def _check_pair_distances(y_pred: Any) -> None:
 def trr_terms(pair_distances: Any, variant: str = "trr_new") -> Any:
     """`(B, L)` per-layer TRR loss terms from `(B, L, 2)` [||a-p||^2, ||a-n||^2]."""
     d_ap, d_an = pair_distances[..., 0], pair_distances[..., 1]
+    poison = (d_ap + d_an) * 0.0  # an Inf or NaN distance makes its term NaN, not a saturated 0/1
     if variant == "trr":
-        return ops.sigmoid(d_ap - d_an)
-    return ops.sigmoid(d_ap) - ops.sigmoid(d_an)
+        return ops.sigmoid(d_ap - d_an) + poison
+    return ops.sigmoid(d_ap) - ops.sigmoid(d_an) + poison
 
 
 def trr_scores(pair_distances: Any) -> Any:
