@@ -14,7 +14,7 @@ from kzoo.ops.pairwise_distances import (
     distance_from_config,
     pairwise_distances,
 )
-from kzoo.utils.validation import check_batch, check_labels, fail, nan_unless
+from kzoo.utils.validation import Shown, check_batch, check_labels, fail, nan_unless
 
 
 def labels_and_embeddings(y_true: Any, y_pred: Any) -> tuple[Any, Any, Any]:
@@ -25,7 +25,7 @@ def labels_and_embeddings(y_true: Any, y_pred: Any) -> tuple[Any, Any, Any]:
     """
     y_pred = ops.convert_to_tensor(y_pred)
     if len(y_pred.shape) != 2:
-        fail("y_pred", "2-D embeddings (batch, dim)", f"<shape {tuple(y_pred.shape)}>")
+        fail("y_pred", "2-D embeddings (batch, dim)", Shown(f"<shape {tuple(y_pred.shape)}>"))
     labels, valid = check_labels(y_true, "y_true")
     check_batch("y_true", labels.shape[0], "y_pred", y_pred.shape[0])
     return labels, y_pred, valid

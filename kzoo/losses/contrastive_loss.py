@@ -5,7 +5,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.utils.validation import check_batch, check_non_negative, concrete, fail, nan_unless
+from kzoo.utils.validation import Shown, check_batch, check_non_negative, concrete, fail, nan_unless
 
 
 def contrastive_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
@@ -21,14 +21,14 @@ def contrastive_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
         fail(
             "y_pred",
             "one distance per pair, shape (batch,) or (batch, 1)",
-            f"<shape {tuple(y_pred.shape)}>",
+            Shown(f"<shape {tuple(y_pred.shape)}>"),
         )
     y_true = ops.convert_to_tensor(y_true)
     if len(y_true.shape) > 2 or (len(y_true.shape) == 2 and y_true.shape[1] != 1):
         fail(
             "y_true",
             "one 0/1 label per pair, shape (batch,) or (batch, 1)",
-            f"<shape {tuple(y_true.shape)}>",
+            Shown(f"<shape {tuple(y_true.shape)}>"),
         )
     y_pred = ops.reshape(y_pred, (-1,))
     y_true = ops.reshape(y_true, (-1,))

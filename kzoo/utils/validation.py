@@ -17,6 +17,13 @@ import numpy as np
 INT32_MAX = 2**31 - 1
 
 
+class Shown(str):
+    """A value already written for a message (a summary of a tensor): shown without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def fail(name: str, requirement: str, value: Any, error: type = ValueError) -> None:
     """Raises `error` with kzoo's one argument-error message."""
     raise error(f"`{name}` must be {requirement}. Received: {name}={value!r}")
@@ -94,7 +101,7 @@ def check_labels_array(name: str, values: np.ndarray, num_classes: int | None = 
     if values.size == 0:
         return
     if values.dtype == bool or not np.issubdtype(values.dtype, np.number):
-        fail(name, "integer class ids", f"<dtype {values.dtype}>", TypeError)
+        fail(name, "integer class ids", Shown(f"<dtype {values.dtype}>"), TypeError)
     if np.issubdtype(values.dtype, np.floating):
         if not np.all(np.isfinite(values)):
             fail(name, "finite integer class ids", _summary(values))
@@ -133,10 +140,10 @@ def check_labels(labels: Any, name: str = "y_true", num_classes: int | None = No
     labels = ops.convert_to_tensor(labels)
     dtype = backend.standardize_dtype(labels.dtype)
     if dtype == "bool" or not ("int" in dtype or "float" in dtype):
-        fail(name, "integer class ids", f"<dtype {dtype}>", TypeError)
+        fail(name, "integer class ids", Shown(f"<dtype {dtype}>"), TypeError)
     shape = tuple(labels.shape)
     if len(shape) > 2 or (len(shape) == 2 and shape[1] not in (1, None)) or len(shape) == 0:
-        fail(name, "of shape (batch,) or (batch, 1)", f"<shape {shape}>")
+        fail(name, "of shape (batch,) or (batch, 1)", Shown(f"<shape {shape}>"))
     labels = ops.reshape(labels, (-1,))
     values = concrete(labels)
     if values is not None:
@@ -178,7 +185,7 @@ def check_batch(name: str, size: Any, other: str, other_size: Any) -> None:
 def _summary(values: np.ndarray) -> str:
     values = np.asarray(values).ravel()
     shown = ", ".join(repr(v.item()) for v in values[:4])
-    return f"[{shown}{', ...' if values.size > 4 else ''}]"
+    return Shown(f"[{shown}{', ...' if values.size > 4 else ''}]")
 
 
 def _bounds_text(
@@ -186,9 +193,9 @@ def _bounds_text(
 ) -> str:
     if minimum is not None and maximum is not None:
         left, right = "[" if min_inclusive else "(", "]" if max_inclusive else ")"
-        return f" in {left}{minimum}, {maximum}{right}"
+        return f" in {left}{minimum:g}, {maximum:g}{right}"
     if minimum is not None:
-        return f" {'>=' if min_inclusive else '>'} {minimum}"
+        return f" {'>=' if min_inclusive else '>'} {minimum:g}"
     if maximum is not None:
-        return f" {'<=' if max_inclusive else '<'} {maximum}"
+        return f" {'<=' if max_inclusive else '<'} {maximum:g}"
     return ""
