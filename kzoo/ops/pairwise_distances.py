@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import keras
 from keras import ops
 
 from kzoo.ops.l2_normalize import l2_normalize
@@ -47,16 +48,12 @@ def distance_config(distance: str | Callable) -> Any:
     """A distance for `get_config`: the name, or the serialized callable."""
     if isinstance(distance, str):
         return distance
-    import keras
-
     return keras.saving.serialize_keras_object(distance)
 
 
 def distance_from_config(distance: Any) -> str | Callable:
     """Inverse of `distance_config`."""
     if isinstance(distance, dict):
-        import keras
-
         return keras.saving.deserialize_keras_object(distance)
     return distance
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from keras import backend, ops
 
 INT32_MAX = 2**31 - 1
 
@@ -120,8 +121,6 @@ def concrete(x: Any) -> np.ndarray | None:
     if isinstance(x, (np.ndarray, np.generic, int, float, list, tuple)):
         return np.asarray(x)
     try:
-        from keras import ops
-
         return np.asarray(ops.convert_to_numpy(x))
     except Exception:
         return None
@@ -135,8 +134,6 @@ def check_labels(labels: Any, name: str = "y_true", num_classes: int | None = No
     every backend: the second return value is then a boolean scalar tensor, False when some
     label is invalid, for the caller to turn the loss into NaN. It is None for eager labels.
     """
-    from keras import backend, ops
-
     labels = ops.convert_to_tensor(labels)
     dtype = backend.standardize_dtype(labels.dtype)
     if dtype == "bool" or not ("int" in dtype or "float" in dtype):
@@ -168,8 +165,6 @@ def nan_unless(valid: Any, value: Any) -> Any:
     """`value` where `valid` (a boolean tensor or None), NaN elsewhere."""
     if valid is None:
         return value
-    from keras import ops
-
     return ops.where(valid, value, ops.full_like(value, float("nan")))
 
 
