@@ -142,3 +142,24 @@ def _defaults(fn):
 @pytest.mark.parametrize("name", sorted(tfa.TFA_DEFAULTS))
 def test_defaults_equal_tfa(name):
     assert _defaults(getattr(kl, name)) == tfa.TFA_DEFAULTS[name]
+
+
+@pytest.mark.parametrize("per_class", [3, 10, 20])
+def test_compiled_step_takes_the_same_values(per_class):
+    """In a compiled step the class sizes are not known: `ops.cond` picks the branch."""
+    from kzoo.testing.test_case import backend
+
+    labels, emb = _batch(7, n=40, per_class=per_class)
+    loss = kl.TripletSemiHardLoss(margin=0.3)
+    if backend() == "jax":
+        import jax
+
+        value = jax.jit(lambda y, e: loss(y, e))(labels, emb)
+    elif backend() == "tensorflow":
+        import tensorflow as tf
+
+        value = tf.function(lambda y, e: loss(y, e), jit_compile=True)(labels, emb)
+    else:
+        pytest.skip("compiled step only for TF and JAX here")
+    expected = tfa.triplet_semihard_loss(labels, emb, 0.3)
+    np.testing.assert_allclose(float(ops.convert_to_numpy(value)), expected, rtol=2e-6, atol=2e-6)
