@@ -8,10 +8,9 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.heads.norm_face import check_positive
 from kzoo.heads.proxy_head import ProxyHead
 from kzoo.ops.l2_normalize import l2_normalize
-from kzoo.utils.validation import check_int
+from kzoo.utils.validation import check_int, check_positive
 
 
 @keras.saving.register_keras_serializable(package="kzoo")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
 from kzoo.ops.label_masks import flatten_labels
 from kzoo.ops.masked_logsumexp import cosine_similarity_matrix
+from kzoo.utils.validation import check_float
 
 
 class PairLoss(keras.losses.Loss):
@@ -63,16 +62,7 @@ def mean_of_nonzero(losses: Any) -> Any:
 
 def check_real(name: str, value: Any, minimum: float | None = None, strict: bool = False) -> float:
     """A finite number (`>= minimum`, or `> minimum` when `strict`), as a float."""
-    bound = "" if minimum is None else f" {'>' if strict else '>='} {minimum}"
-    message = f"`{name}` must be a finite number{bound}. Received: {name}={value!r}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(message)
-    number = float(value)
-    if not math.isfinite(number) or (
-        minimum is not None and (number < minimum or (strict and number == minimum))
-    ):
-        raise ValueError(message)
-    return number
+    return check_float(name, value, minimum=minimum, min_inclusive=not strict)
 
 
 def labels_and_embeddings(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
