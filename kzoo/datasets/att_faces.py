@@ -43,7 +43,10 @@ def _resize(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if len(size) != 2 or any(not isinstance(s, int) or s < 1 for s in size):
         raise ValueError(f"`size` must be (height, width) positive ints, got {size!r}.")
     out = keras.ops.image.resize(
-        images[..., None].astype("float32"), tuple(size), antialias=True, data_format="channels_last"
+        images[..., None].astype("float32"),
+        tuple(size),
+        antialias=True,
+        data_format="channels_last",
     )
     out = np.asarray(keras.ops.convert_to_numpy(out))[..., 0]
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
