@@ -91,7 +91,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default="sphereface_resnet20")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--head", default=None, help="default: the zoo entry's head")
-    parser.add_argument("--head-kwargs", default=None, help='JSON, e.g. \'{"scale": 16}\'')
+    parser.add_argument("--head-kwargs", default=None, help="JSON, e.g. '{\"scale\": 16}'")
     parser.add_argument("--local-hub", action="store_true", help="serve hub/ with olah meanwhile")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args(argv)

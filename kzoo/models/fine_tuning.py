@@ -22,9 +22,7 @@ def batch_norm_layers(model: keras.layers.Layer) -> list[keras.layers.BatchNorma
     ]
 
 
-def recalibrate_batch_norm(
-    model: keras.layers.Layer, x: Any, batch_size: int | None = None
-) -> int:
+def recalibrate_batch_norm(model: keras.layers.Layer, x: Any, batch_size: int | None = None) -> int:
     """Sets the moving mean and variance of every BatchNormalization in `model` to those of `x`.
 
     Runs `model(batch, training=True)` over `x` with no weight update; each layer's moving
