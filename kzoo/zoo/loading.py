@@ -59,8 +59,25 @@ def load(
     manifest: ManifestLike = None,
     force_download: bool = False,
     progress: bool = True,
+    num_classes: int | None = None,
+    head: str | None = None,
+    head_kwargs: dict[str, Any] | None = None,
 ) -> Any:
-    """Loads a zoo model as a Keras model.
+    """Loads a zoo model as a Keras model, or its backbone with a fresh head to fine-tune.
+
+    A classifier comes back as a `kzoo.models.MarginModel` (`image -> [embedding, logits]`):
+    `fit(x, y)` applies its head's margin, `predict` is margin-free.
+
+    Fine-tuning in three calls: `model = kzoo.load(name, num_classes=N)` returns the pretrained
+    backbone with a new head of `N` classes (the entry's head type unless `head` is given),
+    compiled with `MarginModel.compile()`'s defaults (call `compile()` again to change them);
+    then `model.fit(x, y)` and `model.predict(x)`. The backbone's BatchNormalization layers stay
+    trainable with momentum 0.9, so their moving statistics follow the new data (measured
+    against frozen statistics in benchmarks/results/fine_tune_bn_policy.md).
+
+    Inputs: float32 arrays of the entry's `input.shape` (channels last), pixel values
+    `uint8 * input.scale + input.offset` (`kzoo.info(name)["input"]`, also `kzoo info NAME`);
+    e.g. the 28×28 grey zoo models take `images[..., None] / 255.0`.
 
     Args:
         name: `name` (its default tag) or `name.tag`, e.g. `sphereface_resnet20.fashion_mnist`.
@@ -73,6 +90,10 @@ def load(
             `weights_manifest.json`.
         force_download: fetch again even when the cache holds the files.
         progress: show progress bars.
+        num_classes: put a fresh head of this many classes on the pretrained backbone.
+        head: the new head's type, one of `kzoo.models.HEADS` (default: the entry's, or
+            "arcface" for an entry trained without a classifier head); needs `num_classes`.
+        head_kwargs: arguments of the new head (default: the entry's when `head` is None).
 
     Files come through `huggingface_hub` into the standard HF cache (`HF_ENDPOINT`,
     `HF_HUB_OFFLINE`, `HF_HOME` are respected); a cached, verified copy needs no network. Loading
@@ -94,7 +115,48 @@ def load(
         model = keras.saving.load_model(str(folder), compile=False, safe_mode=True)
         source = f"downloaded ({entry.repo_id}@{revision or pinned_revision(entry)})"
     _check_model(model, entry, source)
+    if num_classes is not None:
+        return _fine_tuning(model, entry, num_classes, head, head_kwargs)
+    if head is not None or head_kwargs is not None:
+        raise ValueError("`head` and `head_kwargs` choose the new head: pass `num_classes` too.")
+    model = _as_margin_model(model)
     return model if include_head else _strip_head(model, entry)
+
+
+def _as_margin_model(model: Any) -> Any:
+    from kzoo.heads import MarginHead
+    from kzoo.models import MarginModel
+
+    names = [layer.name for layer in model.layers]
+    if isinstance(model, MarginModel) or "backbone" not in names or "head" not in names:
+        return model
+    if not isinstance(model.get_layer("head"), MarginHead) or model.output_names != [
+        "embedding",
+        "logits",
+    ]:
+        return model
+    return MarginModel.from_functional(model)
+
+
+def _fine_tuning(
+    model: Any,
+    entry: ModelEntry,
+    num_classes: int,
+    head: str | None,
+    head_kwargs: dict[str, Any] | None,
+) -> Any:
+    from kzoo.models.fine_tuning import fine_tuning_model
+
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"`num_classes` must be an int >= 2, got {num_classes!r}.")
+    if head is None:
+        kwargs = entry.architecture.get("kwargs", {})
+        head = kwargs.get("head", "arcface")
+        if head_kwargs is None:
+            head_kwargs = kwargs.get("head_kwargs")
+    new = fine_tuning_model(model, num_classes, head=head, head_kwargs=head_kwargs)
+    new.compile()
+    return new
 
 
 def list_models(pattern: str | None = None, *, manifest: ManifestLike = None) -> list[str]:
