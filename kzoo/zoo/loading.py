@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
-from kzoo.zoo.errors import ManifestError
-from kzoo.zoo.hub import fetch, pinned_revision
+from kzoo.zoo.bundled_files import bundled_folder, has_bundle, hub_reachable
+from kzoo.zoo.errors import DownloadError, ManifestError, OfflineCacheMissError, RemoteFileError
+from kzoo.zoo.hub import fetch, is_offline, pinned_revision
 from kzoo.zoo.manifest import Manifest
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.registry import get_builder
@@ -39,6 +42,44 @@ def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
             "the manifest says "
             f"{entry.embedding_size}."
         )
+
+
+def fetch_or_bundled(
+    entry: ModelEntry,
+    revision: str | None = None,
+    *,
+    force_download: bool = False,
+    progress: bool = True,
+) -> Path:
+    """`fetch`; when HF_ENDPOINT is unset and the Hub cannot be reached (or HF_HUB_OFFLINE is set
+    and the cache misses), the pinned files from the repository's bundle in hub/, verified."""
+    try:
+        return fetch(entry, revision, force_download=force_download, progress=progress)
+    except (DownloadError, OfflineCacheMissError, RemoteFileError) as err:
+        if (
+            os.environ.get("HF_ENDPOINT")
+            or revision not in (None, entry.revision)
+            or entry.revision is None
+            or not has_bundle(entry.repo_id)
+            or not (is_offline() or not hub_reachable())
+        ):
+            if not os.environ.get("HF_ENDPOINT"):
+                raise type(err)(f"{err} {NO_ENDPOINT_HINT}") from err
+            raise
+    folder = bundled_folder(entry.repo_id, entry.revision, entry.files)
+    print(
+        f"kzoo: the Hub is unreachable and HF_ENDPOINT is unset: {entry.key} comes from the "
+        f"verified copy in hub/ ({entry.repo_id}@{entry.revision[:12]}).",
+        file=sys.stderr,
+    )
+    return folder
+
+
+NO_ENDPOINT_HINT = (
+    "HF_ENDPOINT is unset, so this asked huggingface.co; the zoo's repositories are in the "
+    "project's hub/: run `kzoo hub serve` and export the HF_ENDPOINT it prints, or load inside "
+    "`with kzoo.zoo.local_hub():`."
+)
 
 
 def _strip_head(model: Any, entry: ModelEntry) -> Any:
@@ -111,7 +152,7 @@ def load(
         model = get_builder(arch["builder"])(**arch.get("kwargs", {}))
         source = f"builder {arch['builder']!r}"
     else:
-        folder = fetch(entry, revision, force_download=force_download, progress=progress)
+        folder = fetch_or_bundled(entry, revision, force_download=force_download, progress=progress)
         model = keras.saving.load_model(str(folder), compile=False, safe_mode=True)
         source = f"downloaded ({entry.repo_id}@{revision or pinned_revision(entry)})"
     _check_model(model, entry, source)
