@@ -1,6 +1,7 @@
 """The model zoo: manifest, registries, fetching through the HF Hub, publishing, evaluation."""
 
 from kzoo.zoo import builders as builders
+from kzoo.zoo import hf_scheme as hf_scheme
 from kzoo.zoo import knn_evaluation as knn_evaluation
 from kzoo.zoo import omniglot_evaluation as omniglot_evaluation
 from kzoo.zoo import trr_evaluation as trr_evaluation
@@ -34,6 +35,8 @@ from kzoo.zoo.registry import (
     registered_datasets,
     registered_evaluators,
 )
+
+hf_scheme.install()
 
 __all__ = [
     "BuilderNotFoundError",
