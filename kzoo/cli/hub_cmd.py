@@ -31,7 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def serve_run(args: argparse.Namespace) -> int:
     """Serves until --duration, Ctrl-C (SIGINT) or SIGTERM; each stops olah and removes its
     temporary folder."""
-    from kzoo.zoo.olah_server import OlahServer
+    from kzoo.hub.olah_server import OlahServer
 
     previous = signal.signal(signal.SIGTERM, _interrupt)
     previous_int = signal.getsignal(signal.SIGINT)

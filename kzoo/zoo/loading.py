@@ -8,9 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kzoo.zoo.bundled_files import bundled_folder, has_bundle, hub_reachable
-from kzoo.zoo.errors import DownloadError, ManifestError, OfflineCacheMissError, RemoteFileError
-from kzoo.zoo.hub import fetch, is_offline, pinned_revision
+from kzoo.heads.margin_head import MarginHead
+from kzoo.hub.bundled_files import bundled_folder, has_bundle, hub_reachable
+from kzoo.hub.errors import DownloadError, OfflineCacheMissError, RemoteFileError
+from kzoo.hub.transport import HubFiles, fetch, is_official_endpoint, is_offline
+from kzoo.models.fine_tuning import fine_tuning_model
+from kzoo.models.margin_model import MarginModel
+from kzoo.zoo.errors import ManifestError, NotPublishedError
 from kzoo.zoo.manifest import Manifest
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.registry import get_builder
@@ -22,6 +26,37 @@ def get_manifest(manifest: ManifestLike = None) -> Manifest:
     return manifest if isinstance(manifest, Manifest) else Manifest.load(manifest)
 
 
+def resolve(name: str | ModelEntry, manifest: ManifestLike = None) -> ModelEntry:
+    """The entry of `name` (`name` or `name.tag`); an entry is returned as is, unread manifest."""
+    return name if isinstance(name, ModelEntry) else get_manifest(manifest).resolve(name)
+
+
+def pinned_revision(entry: ModelEntry) -> str | None:
+    """The entry's commit for the current endpoint: `hub_revision` on huggingface.co when set."""
+    if entry.hub_revision and is_official_endpoint():
+        return entry.hub_revision
+    return entry.revision
+
+
+def fetch_entry(
+    entry: ModelEntry,
+    revision: str | None = None,
+    *,
+    force_download: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Fetches and verifies the entry's files (`kzoo.hub.fetch`); returns their folder."""
+    pinned = pinned_revision(entry)
+    if pinned is None:
+        raise NotPublishedError(
+            f"{entry.key!r} has no pinned revision in the manifest yet: publish it "
+            "(`kzoo publish`) or build "
+            f"it with random weights (kzoo.load({entry.key!r}, pretrained=False))."
+        )
+    files = HubFiles(entry.repo_id, entry.files, pinned, entry.key)
+    return fetch(files, revision, force_download=force_download, progress=progress)
+
+
 def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
     outputs = model.outputs if isinstance(model.outputs, list) else [model.outputs]
     if len(outputs) != len(entry.outputs):
@@ -29,7 +64,7 @@ def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
             f"{entry.key}: the {source} model has {len(outputs)} outputs, the manifest's `outputs` "
             f"lists {entry.outputs}."
         )
-    want = tuple(entry.input["shape"])
+    want = tuple(entry.input.shape)
     got = tuple(model.inputs[0].shape[1:])
     if got != want:
         raise ManifestError(
@@ -39,8 +74,7 @@ def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
     if emb.shape[-1] != entry.embedding_size:
         raise ManifestError(
             f"{entry.key}: the {source} model's embedding has size {emb.shape[-1]}, "
-            "the manifest says "
-            f"{entry.embedding_size}."
+            f"the manifest says {entry.embedding_size}."
         )
 
 
@@ -51,10 +85,10 @@ def fetch_or_bundled(
     force_download: bool = False,
     progress: bool = True,
 ) -> Path:
-    """`fetch`; when HF_ENDPOINT is unset and the Hub cannot be reached (or HF_HUB_OFFLINE is set
-    and the cache misses), the pinned files from the repository's bundle in hub/, verified."""
+    """`fetch_entry`; when HF_ENDPOINT is unset and the Hub cannot be reached (or HF_HUB_OFFLINE
+    is set and the cache misses), the pinned files from the repository's bundle in hub/."""
     try:
-        return fetch(entry, revision, force_download=force_download, progress=progress)
+        return fetch_entry(entry, revision, force_download=force_download, progress=progress)
     except (DownloadError, OfflineCacheMissError, RemoteFileError) as err:
         if (
             os.environ.get("HF_ENDPOINT")
@@ -92,7 +126,7 @@ def _strip_head(model: Any, entry: ModelEntry) -> Any:
 
 
 def load(
-    name: str,
+    name: str | ModelEntry,
     *,
     revision: str | None = None,
     pretrained: bool = True,
@@ -121,7 +155,8 @@ def load(
     e.g. the 28×28 grey zoo models take `images[..., None] / 255.0`.
 
     Args:
-        name: `name` (its default tag) or `name.tag`, e.g. `sphereface_resnet20.fashion_mnist`.
+        name: `name` (its default tag) or `name.tag`, e.g. `sphereface_resnet20.fashion_mnist`;
+            or an entry already resolved (`Manifest.resolve`), which is used as is.
         revision: a branch, tag or commit of the model's repository; default the manifest's pinned
             commit, whose files are checked against the manifest's sha256 values before loading.
         pretrained: False builds the same architecture with random weights, offline, from the
@@ -146,11 +181,11 @@ def load(
     """
     import keras
 
-    entry = get_manifest(manifest).resolve(name)
+    entry = resolve(name, manifest)
     if not pretrained:
         arch = entry.architecture
-        model = get_builder(arch["builder"])(**arch.get("kwargs", {}))
-        source = f"builder {arch['builder']!r}"
+        model = get_builder(arch.builder)(**arch.kwargs)
+        source = f"builder {arch.builder!r}"
     else:
         folder = fetch_or_bundled(entry, revision, force_download=force_download, progress=progress)
         model = keras.saving.load_model(str(folder), compile=False, safe_mode=True)
@@ -165,9 +200,6 @@ def load(
 
 
 def _as_margin_model(model: Any) -> Any:
-    from kzoo.heads import MarginHead
-    from kzoo.models import MarginModel
-
     names = [layer.name for layer in model.layers]
     if isinstance(model, MarginModel) or "backbone" not in names or "head" not in names:
         return model
@@ -186,12 +218,10 @@ def _fine_tuning(
     head: str | None,
     head_kwargs: dict[str, Any] | None,
 ) -> Any:
-    from kzoo.models.fine_tuning import fine_tuning_model
-
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"`num_classes` must be an int >= 2, got {num_classes!r}.")
     if head is None:
-        kwargs = entry.architecture.get("kwargs", {})
+        kwargs = entry.architecture.kwargs
         head = kwargs.get("head", "arcface")
         if head_kwargs is None:
             head_kwargs = kwargs.get("head_kwargs")

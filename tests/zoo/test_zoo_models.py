@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import kzoo
-from kzoo.zoo import Manifest, evaluate, load_data, local_hub
+from kzoo.evaluation import evaluate, load_data
+from kzoo.hub import local_hub
+from kzoo.zoo import Manifest
 from tests.zoo.tie_bounds import accuracy_bounds, map_at_r_bounds, recall_at_1_bounds
 
 MANIFEST = Manifest.load()
@@ -21,7 +23,7 @@ def test_builds_offline_with_random_weights(key, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     entry = MANIFEST.entries[key]
     model = kzoo.load(key, pretrained=False, progress=False)
-    x = np.zeros((2, *entry.input["shape"]), dtype=entry.input.get("dtype", "float32"))
+    x = np.zeros((2, *entry.input.shape), dtype=entry.input.dtype)
     out = model(x)
     outputs = dict(
         zip(entry.outputs, out if isinstance(out, (list, tuple)) else [out], strict=True)
@@ -42,17 +44,18 @@ def project_hub(tmp_path_factory):
 
 @pytest.mark.parametrize("key", KEYS)
 def test_fetched_weights_score_as_recorded_on_the_ci_slice(key, project_hub):
-    ci = MANIFEST.entries[key].data.get("ci_eval")
+    entry = MANIFEST.entries[key]
+    ci = entry.ci_eval
     assert ci, f"{key} has no ci_eval: record one with `kzoo eval {key} --limit N --record`"
-    report = evaluate(key, limit=ci["limit"], progress=False)
+    report = evaluate(entry, limit=ci.limit, progress=False)
     rows = {row["metric"]: row for row in report["rows"]}
-    assert set(rows) == set(ci["metrics"])
+    assert set(rows) == set(ci.metrics)
     bad = {m: (r["recorded"], r["measured"]) for m, r in rows.items() if not r["ok"]}
-    if bad and MANIFEST.entries[key].eval["evaluator"] == "classification":
+    if bad and entry.eval.evaluator == "classification":
         # Tied scores: which tied class / neighbour wins depends on the CPU's float kernels, so
         # only the interval over every tie-break is defined; the record must lie in it.
         tol = report["tolerance"]
-        bounds = tie_bounds(key, ci["limit"])
+        bounds = tie_bounds(key, ci.limit)
         tied = {m: bounds[m] for m in bad if bounds[m][0] - tol <= bad[m][0] <= bounds[m][1] + tol}
         if tied:
             warnings.warn(
@@ -82,9 +85,9 @@ def test_tied_logits_are_reported_as_an_interval_that_holds_the_record(project_h
     """arcface_resnet20's class weights collapsed: its logits and embedding similarities tie,
     so its CI-slice figures are defined only as intervals; the recorded figures lie in them."""
     key = "arcface_resnet20.fashion_mnist"
-    ci = MANIFEST.entries[key].data["ci_eval"]
-    bounds = tie_bounds(key, ci["limit"])
-    for metric, recorded in ci["metrics"].items():
+    ci = MANIFEST.entries[key].ci_eval
+    bounds = tie_bounds(key, ci.limit)
+    for metric, recorded in ci.metrics.items():
         low, high = bounds[metric]
         assert low <= recorded <= high, (metric, recorded, bounds[metric])
         assert high - low > 0.1  # the ties decide a tenth of the slice or more

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kzoo.zoo.errors import DownloadError, HashMismatchError, ZooError
-from kzoo.zoo.hub import sha256_of
-from kzoo.zoo.publish import bundle_path, default_hub_dir, unpack_bundle
+from kzoo.hub.bundles import bundle_path, default_hub_dir, unpack_bundle
+from kzoo.hub.errors import DownloadError, HashMismatchError, HubError
+from kzoo.hub.file_spec import FileSpec
+from kzoo.utils.file_digest import sha256_file
 
 
 def kzoo_home() -> Path:
@@ -28,7 +29,7 @@ def writable_kzoo_dir(*parts: str) -> Path:
         probe = tempfile.NamedTemporaryFile(dir=path, prefix=".probe-", delete=True)
         probe.close()
     except OSError as err:
-        raise ZooError(
+        raise HubError(
             f"KZOO_HOME ({kzoo_home()}) is not writable: {err.strerror or err}. kzoo keeps "
             "quarantined and bundled files there; set KZOO_HOME to a writable folder."
         ) from err
@@ -61,23 +62,26 @@ def _blob(bare: Path, revision: str, filename: str) -> bytes:
     return result.stdout
 
 
-def _matches(path: Path, spec: Mapping[str, Any]) -> bool:
-    return path.is_file() and path.stat().st_size == spec["size"] and (
-        sha256_of(path) == spec["sha256"]
-    )
+def _spec(spec: FileSpec | Mapping[str, Any]) -> FileSpec:
+    return spec if isinstance(spec, FileSpec) else FileSpec.from_dict(dict(spec))
+
+
+def _matches(path: Path, spec: FileSpec) -> bool:
+    return path.is_file() and path.stat().st_size == spec.size and sha256_file(path) == spec.sha256
 
 
 def bundled_folder(
     repo_id: str,
     revision: str,
-    files: Mapping[str, Mapping[str, Any]],
+    files: Mapping[str, FileSpec | Mapping[str, Any]],
     *,
     hub_dir: str | os.PathLike | None = None,
 ) -> Path:
-    """The folder of `files` (name → {"sha256", "size"}) of `repo_id` at commit `revision`, read
-    from `hub/models/<repo_id>.bundle` into `$KZOO_HOME/bundled/` and checked against the given
-    sha256 and sizes (a mismatch raises `HashMismatchError` and keeps nothing).
+    """The folder of `files` (name → `FileSpec` or {"sha256", "size"}) of `repo_id` at commit
+    `revision`, read from `hub/models/<repo_id>.bundle` into `$KZOO_HOME/bundled/` and checked
+    against the given sha256 and sizes (a mismatch raises `HashMismatchError`, keeps nothing).
     """
+    files = {name: _spec(spec) for name, spec in files.items()}
     bundle = bundle_path(hub_dir or default_hub_dir(), repo_id)
     if not bundle.is_file():
         raise DownloadError(f"No bundle of {repo_id} at {bundle}.")
@@ -94,9 +98,9 @@ def bundled_folder(
             path.write_bytes(_blob(bare, revision, name))
             if not _matches(path, spec):
                 raise HashMismatchError(
-                    f"{name} of {repo_id}@{revision} in {bundle} has sha256 {sha256_of(path)} and "
-                    f"{path.stat().st_size} bytes; the manifest says {spec['sha256']} and "
-                    f"{spec['size']} bytes. Nothing was loaded."
+                    f"{name} of {repo_id}@{revision} in {bundle} has sha256 "
+                    f"{sha256_file(path)} and {path.stat().st_size} bytes; the manifest says "
+                    f"{spec.sha256} and {spec.size} bytes. Nothing was loaded."
                 )
         shutil.rmtree(target, ignore_errors=True)
         os.replace(staging, target)
