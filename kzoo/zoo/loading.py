@@ -150,9 +150,10 @@ def load(
     trainable with momentum 0.9, so their moving statistics follow the new data (measured
     against frozen statistics in benchmarks/results/fine_tune_bn_policy.md).
 
-    Inputs: float32 arrays of the entry's `input.shape` (channels last), pixel values
-    `uint8 * input.scale + input.offset` (`kzoo.info(name)["input"]`, also `kzoo info NAME`);
-    e.g. the 28×28 grey zoo models take `images[..., None] / 255.0`.
+    Inputs (preprocessing): float32 arrays of the entry's `input.shape`, channels last (HWC; the
+    grey 28×28 models have 1 channel), `x = pixels * input.scale + input.offset`, then
+    `(x - input.mean) / input.std` when those are set (`kzoo.info(name)["input"]`, or
+    `kzoo info NAME`); e.g. the 28×28 zoo models take `uint8_images[..., None] / 255.0`.
 
     Args:
         name: `name` (its default tag) or `name.tag`, e.g. `sphereface_resnet20.fashion_mnist`;

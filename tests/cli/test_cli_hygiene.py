@@ -45,3 +45,25 @@ def _parser_with(func):
 def test_one_line():
     assert one_line(ValueError("a\n  b\n")) == "ValueError: a b"
     assert one_line(KeyError()) == "KeyError"
+
+
+def test_eval_limit_other_than_the_slice_labels_the_full_split(hub_env, capsys):
+    assert main(["eval", "tiny_net", "--limit", "48", "--no-progress", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "recorded (full split)" in out and "not the recorded CI slice" in out
+    assert "<-- differs" not in out
+
+
+def test_eval_limit_equal_to_the_slice_is_compared(hub_env, capsys, tmp_path):
+    from kzoo.zoo import Manifest
+
+    manifest = Manifest.load(hub_env.manifest)
+    key = manifest.resolve("tiny_net").key
+    data = manifest.entries[key].to_dict()
+    data["ci_eval"] = {"limit": 48, "metrics": {"accuracy": 0.9}, "command": "test"}
+    manifest.set_entry(key, data)
+    path = manifest.save(tmp_path / "m.json")
+    argv = ["eval", "tiny_net", "--limit", "48", "--no-progress", "--manifest", str(path)]
+    assert main([*argv, "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "<-- differs" in out and "full split" not in out
