@@ -1,6 +1,7 @@
 """`kzoo hub serve` stopped by a plain `kill` (SIGTERM) or Ctrl-C (SIGINT) leaves nothing behind."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,8 +34,8 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_stops_olah_and_removes_its_folder(hub_world, signum):
+def _serve(hub_world):
+    """Starts `kzoo hub serve`; (the process, its olah children, the mirror folder)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     argv = ["hub", "serve", "--hub-dir", str(hub_world.hub_dir)]
     cli = subprocess.Popen(
@@ -45,18 +46,26 @@ def test_signal_stops_olah_and_removes_its_folder(hub_world, signum):
         env=env,
     )
     lines, folder = [], None
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        line = cli.stdout.readline()
+        if not line:
+            cli.kill()
+            raise AssertionError(f"kzoo hub serve exited early:\n{''.join(lines)}")
+        lines.append(line)
+        if line.startswith("mirror folder "):
+            folder = Path(line.split()[2])
+        if line.startswith("export HF_ENDPOINT="):
+            break
+    olah = _children(cli.pid)
+    assert olah and all(_alive(p) for p in olah) and folder is not None and folder.is_dir()
+    return cli, olah, folder, lines
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_olah_and_removes_its_folder(hub_world, signum):
+    cli, olah, folder, lines = _serve(hub_world)
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            line = cli.stdout.readline()
-            assert line, f"kzoo hub serve exited early:\n{''.join(lines)}"
-            lines.append(line)
-            if line.startswith("mirror folder "):
-                folder = Path(line.split()[2])
-            if line.startswith("export HF_ENDPOINT="):
-                break
-        olah = _children(cli.pid)
-        assert olah and all(_alive(p) for p in olah) and folder is not None and folder.is_dir()
         os.kill(cli.pid, signum)
         rest, _ = cli.communicate(timeout=60)
     finally:
@@ -66,3 +75,15 @@ def test_signal_stops_olah_and_removes_its_folder(hub_world, signum):
     time.sleep(0.5)
     assert not [p for p in olah if _alive(p)], f"olah still running: {olah}"
     assert not folder.exists(), f"{folder} left behind"
+
+
+def test_olah_dies_with_a_killed_cli(hub_world):
+    """SIGKILL cannot be caught: olah still stops (Linux parent-death signal)."""
+    cli, olah, folder, _ = _serve(hub_world)
+    os.kill(cli.pid, signal.SIGKILL)
+    cli.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in olah):
+        time.sleep(0.2)
+    assert not [p for p in olah if _alive(p)], f"olah still running: {olah}"
+    shutil.rmtree(folder, ignore_errors=True)  # the one thing SIGKILL leaves behind

@@ -61,3 +61,17 @@ def test_a_corrupted_cached_file_is_quarantined_not_loaded(project_hub):
     assert list((Path(os.environ["KZOO_HOME"]) / "quarantine").rglob("model.weights.h5.*"))
     model = keras.saving.load_model("hf://kzoo/sphereface_resnet20")  # fetched again, verified
     assert model.output_shape[1] == (None, 10)
+
+
+def test_unwritable_kzoo_home_is_named_when_a_file_mismatches(project_hub, monkeypatch):
+    entry = Manifest.load().resolve(KEY)
+    kzoo.load(KEY, progress=False)
+    cache = Path(os.environ["HF_HOME"]) / "hub" / f"models--{entry.repo_id.replace('/', '--')}"
+    blob = Path(os.path.realpath(cache / "snapshots" / entry.revision / "model.weights.h5"))
+    blob.write_bytes(b"not the weights")
+    home = os.environ["KZOO_HOME"]
+    monkeypatch.setenv("KZOO_HOME", "/proc/kzoo_home")
+    with pytest.raises(HashMismatchError, match=r"KZOO_HOME \(/proc/kzoo_home\) is not writable"):
+        kzoo.load(KEY, progress=False)
+    monkeypatch.setenv("KZOO_HOME", home)
+    assert kzoo.load(KEY, progress=False).output_shape[1] == (None, 10)  # refetched, verified
