@@ -74,6 +74,13 @@ class EpochSync(keras.callbacks.Callback):
             logs["epoch_minutes"] = (time.perf_counter() - self.start) / 60
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
 def plot_history(history_csv: str, path: str) -> str | None:
     """Plots every column of the CSV log against the epoch into `path` (PNG); None without
     matplotlib or rows."""
@@ -88,11 +95,12 @@ def plot_history(history_csv: str, path: str) -> str | None:
         rows = list(csv.DictReader(f))
     if not rows:
         return None
-    columns = [c for c in rows[0] if c not in ("epoch", "epoch_minutes", "learning_rate")]
+    skip = ("epoch", "epoch_minutes", "learning_rate")
+    columns = [c for c in rows[0] if c not in skip and any(r[c] not in ("", "NA") for r in rows)]
     epochs = [int(r["epoch"]) + 1 for r in rows]
     fig, axes = plt.subplots(1, len(columns), figsize=(3.2 * len(columns), 2.8), squeeze=False)
     for ax, column in zip(axes[0], columns, strict=True):
-        values = [float(r[column]) if r[column] not in ("", "nan") else float("nan") for r in rows]
+        values = [_number(r[column]) for r in rows]
         ax.plot(epochs, values, marker="o")
         ax.set_title(column)
         ax.set_xlabel("epoch")
