@@ -25,7 +25,8 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 
 
 def _epochs(entry) -> str:
-    return str(entry.recipe.get("args", {}).get("epochs", "-"))
+    args = entry.recipe.get("args", {})
+    return str(args.get("schedule", {}).get("epochs", args.get("epochs", "-")))
 
 
 def zoo_table(manifest: Manifest) -> str:

@@ -49,11 +49,13 @@ def build_trr_run(config: TrainConfig) -> tuple[Run, dict]:
         "logits": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         "trr": TRRLoss(**loss_kwargs),
     }
+    batches = TwoTargets(SampledDataset(x, y, sampler))
+    trainer(batches[0][0])  # built before fit, for BackupAndRestore
     run = Run(
         mlp,
         trainer,
         loss,
-        TwoTargets(SampledDataset(x, y, sampler)),
+        batches,
         arch,
         ["embedding", "logits"],
         int(arch["kwargs"].get("num_classes", 10)),
