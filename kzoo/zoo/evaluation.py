@@ -98,7 +98,8 @@ def classification(
 ) -> dict[str, float]:
     """Top-1 `accuracy` of the logits; `recall_at_1` and `map_at_r` of the embeddings by cosine
     similarity, leave-one-out within the entry's split."""
-    images, labels = load_split(entry.eval["dataset"], entry.eval["split"], data_dir)
+    ev = entry.eval
+    images, labels = load_split(ev["dataset"], ev["split"], data_dir, **ev.get("dataset_kwargs", {}))
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     outputs = predict(
