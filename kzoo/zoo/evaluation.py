@@ -99,7 +99,8 @@ def classification(
     """Top-1 `accuracy` of the logits; `recall_at_1` and `map_at_r` of the embeddings by cosine
     similarity, leave-one-out within the entry's split."""
     ev = entry.eval
-    images, labels = load_split(ev["dataset"], ev["split"], data_dir, **ev.get("dataset_kwargs", {}))
+    kwargs = ev.get("dataset_kwargs", {})
+    images, labels = load_split(ev["dataset"], ev["split"], data_dir, **kwargs)
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     outputs = predict(

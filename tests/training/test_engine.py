@@ -39,7 +39,6 @@ def assert_scores_as_recorded(entry: ModelEntry, out: Path, limit: int | None) -
     assert {k: round(v, 4) for k, v in again.items()} == pytest.approx(entry.metrics, abs=1e-3)
 
 
-@pytest.mark.multi_backend
 def test_head_run_with_every_option_writes_an_entry_that_scores_as_recorded(tmp_path):
     overrides = [
         'model.backbone_kwargs={"width": 8}',
@@ -72,7 +71,21 @@ def test_head_run_with_every_option_writes_an_entry_that_scores_as_recorded(tmp_
     assert_scores_as_recorded(entry, tmp_path, 200)
 
 
-@pytest.mark.slow
+@pytest.mark.multi_backend
+def test_a_two_step_run_loads_back_and_scores_as_recorded(tmp_path):
+    overrides = ['model.backbone_kwargs={"width": 4}', "data.train_limit=64"]
+    overrides += ["schedule.epochs=1", "schedule.steps_per_epoch=2", "evaluate.monitor=none"]
+    entry, record = run_tiny("softmax_cnn.mnist", [*overrides, "evaluate.limit=64"], tmp_path)
+    assert record["epochs_run"] == 1 and entry.parameters == record_parameters(tmp_path)
+    assert_scores_as_recorded(entry, tmp_path, 64)
+
+
+def record_parameters(out: Path) -> int:
+    model = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    return model.count_params()
+
+
+@pytest.mark.slow  # ~30-60 s each on a shared CPU, ~4 min under JAX
 @pytest.mark.multi_backend
 @pytest.mark.parametrize(
     "key, overrides, outputs",
@@ -128,7 +141,6 @@ def make_image_folder(root: Path, classes: int = 3, per_class: int = 12, size: i
     return root
 
 
-@pytest.mark.multi_backend
 def test_image_folder_trains_and_scores_as_recorded(tmp_path):
     folder = make_image_folder(tmp_path / "photos")
     config = load_config(
