@@ -10,7 +10,6 @@ from typing import Any
 import keras
 import numpy as np
 
-import kzoo
 from kzoo.callbacks import WeightedKNNMonitor
 from kzoo.training import entry as entry_io
 from kzoo.training.config import TrainConfig
@@ -19,6 +18,7 @@ from kzoo.training.monitors import EpochSync, ScoreMonitor, plot_history
 from kzoo.training.objectives import Run, build_run
 from kzoo.training.optimization import build_optimizer
 from kzoo.training.trr import build_trr_run
+from kzoo.version import __version__
 from kzoo.zoo.evaluation import predict, preprocess
 from kzoo.zoo.omniglot_evaluation import load_evaluation_drawings, one_shot_accuracy
 
@@ -174,7 +174,7 @@ def train(
         "backend": keras.backend.backend(),
         "training_minutes": round(minutes, 2),
         "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
-        "kzoo": kzoo.__version__,
+        "kzoo": __version__,
     }
     for name in ("val_accuracy", "test_accuracy"):
         values = record["history"].get(name)
