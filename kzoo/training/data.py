@@ -10,11 +10,12 @@ from typing import Any
 import keras
 import numpy as np
 
-from kzoo.datasets import MPerClassSampler, load_omniglot
+from kzoo.datasets import HELDOUT_ALPHABETS, MPerClassSampler, load_omniglot, register_dataset
+from kzoo.datasets.omniglot import alphabet_mask
+from kzoo.evaluation import load_split
+from kzoo.evaluation import preprocess as preprocess_spec
 from kzoo.training.config import TrainConfig
-from kzoo.zoo.evaluation import load_split, preprocess
-from kzoo.zoo.omniglot_evaluation import HELDOUT_ALPHABETS, alphabet_mask
-from kzoo.zoo.registry import register_dataset
+from kzoo.zoo.entry_fields import InputSpec
 
 IMAGE_FOLDER = "image_folder"
 
@@ -94,6 +95,11 @@ def load_image_folder(
 def folder_class_names(directory: str) -> list[str]:
     root = (_folder_splits(directory) or (directory,))[0]
     return sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+
+
+def preprocess(images: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
+    """`images` as the model takes them, by the entry's input spec (a dict)."""
+    return preprocess_spec(images, InputSpec.from_dict(spec))
 
 
 def input_spec(config: TrainConfig, channels: int) -> dict[str, Any]:

@@ -11,16 +11,17 @@ import keras
 import numpy as np
 
 from kzoo.callbacks import WeightedKNNMonitor
+from kzoo.datasets.omniglot import load_evaluation_drawings
+from kzoo.evaluation import predict
+from kzoo.evaluation.omniglot_one_shot import one_shot_accuracy
 from kzoo.training import entry as entry_io
 from kzoo.training.config import TrainConfig
-from kzoo.training.data import load_test_data, load_training_data
+from kzoo.training.data import load_test_data, load_training_data, preprocess
 from kzoo.training.monitors import EpochSync, ScoreMonitor, plot_history
 from kzoo.training.objectives import Run, build_run
 from kzoo.training.optimization import build_optimizer
 from kzoo.training.trr import build_trr_run
 from kzoo.version import __version__
-from kzoo.zoo.evaluation import predict, preprocess
-from kzoo.zoo.omniglot_evaluation import load_evaluation_drawings, one_shot_accuracy
 
 
 class TrainingDiverged(RuntimeError):

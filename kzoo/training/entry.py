@@ -60,8 +60,7 @@ def entry_fields(
         "classes": run.classes,
         "eval": evaluation,
         "recipe": {
-            "script": "kzoo train",
-            "config": config_path,
+            "script": config_path or "kzoo train",
             "command": command,
             "args": config.to_dict(),
         },
@@ -82,7 +81,7 @@ def evaluate(
     model: keras.Model, key: str, fields: dict[str, Any], limit: int | None = None
 ) -> dict[str, float]:
     """The entry's metrics, measured by its registered evaluator, rounded to 4 digits."""
-    probe = ModelEntry(key, {**fields, "metrics": {}})
+    probe = ModelEntry.from_dict(key, _as_published(key, {**fields, "metrics": {}}))
     ev = fields["eval"]
     metrics = get_evaluator(ev["evaluator"])(
         model, probe, limit=limit, progress=False, **ev.get("kwargs", {})

@@ -7,11 +7,11 @@ import keras
 import numpy as np
 
 from kzoo.datasets import SampledDataset, TripletSampler, trr_synthetic
+from kzoo.datasets.trr_synthetic import fingerprint_labels, generator_parameters
 from kzoo.losses import TRRLoss
 from kzoo.models import TripletFeatureModel
 from kzoo.training.config import TrainConfig
 from kzoo.training.objectives import Run, architecture, build_model
-from kzoo.zoo.trr_evaluation import fingerprint_labels, generator_parameters
 
 FEATURE_LAYERS = ["dense_0", "dense_1", "dense_2"]
 

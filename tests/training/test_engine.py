@@ -3,6 +3,7 @@ loads back and scores what the entry records; an image folder trains like a buil
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -34,8 +35,8 @@ def run_tiny(key: str, overrides: list[str], out: Path) -> tuple[ModelEntry, dic
 
 def assert_scores_as_recorded(entry: ModelEntry, out: Path, limit: int | None) -> None:
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
-    evaluator = get_evaluator(entry.eval["evaluator"])
-    again = evaluator(model, entry, limit=limit, progress=False, **entry.eval["kwargs"])
+    evaluator = get_evaluator(entry.eval.evaluator)
+    again = evaluator(model, entry, limit=limit, progress=False, **entry.eval.kwargs)
     assert {k: round(v, 4) for k, v in again.items()} == pytest.approx(entry.metrics, abs=1e-3)
 
 
@@ -56,9 +57,9 @@ def test_head_run_with_every_option_writes_an_entry_that_scores_as_recorded(tmp_
     ]
     entry, record = run_tiny("lsoftmax_cnn.mnist", overrides, tmp_path)
     assert entry.outputs == ["embedding", "logits"] and entry.classes == 10
-    assert entry.architecture["kwargs"]["backbone_kwargs"] == {"width": 8}
-    assert entry.recipe["args"]["objective"]["label_smoothing"] == 0.1
-    assert entry.recipe["command"] == "kzoo train (test)"
+    assert entry.architecture.kwargs["backbone_kwargs"] == {"width": 8}
+    assert entry.recipe.args["objective"]["label_smoothing"] == 0.1
+    assert entry.recipe.command == "kzoo train (test)"
     assert "2 epochs" in entry.description and "smoke run" in entry.metrics_split
     assert set(entry.metrics) == {"accuracy", "recall_at_1", "map_at_r"}
     assert record["epochs_run"] == 2 and len(record["history"]["test_accuracy"]) == 2
@@ -115,15 +116,13 @@ def record_parameters(out: Path) -> int:
 def test_each_objective_writes_an_entry_that_scores_as_recorded(tmp_path, key, overrides, outputs):
     entry, record = run_tiny(key, overrides, tmp_path)
     assert entry.outputs == outputs and record["epochs_run"] == 1
-    limit = entry.data.get("ci_eval", {}).get("limit")
-    if limit:
-        assert_scores_as_recorded(
-            ModelEntry(key, {**entry.data, "metrics": entry.ci_eval["metrics"]}), tmp_path, limit
-        )
+    if entry.ci_eval is not None:
+        sliced = dataclasses.replace(entry, metrics=entry.ci_eval.metrics)
+        assert_scores_as_recorded(sliced, tmp_path, entry.ci_eval.limit)
     else:
         assert_scores_as_recorded(entry, tmp_path, 100)
     if key.startswith("trr"):
-        assert entry.eval["dataset_kwargs"] == {"n_train": 64, "seed": 0, "data_seed": 0}
+        assert entry.eval.dataset_kwargs == {"n_train": 64, "seed": 0, "data_seed": 0}
         assert len(record["trr_scores_val"]) == 3 and "1 epoch(s)" in entry.description
 
 
@@ -165,9 +164,9 @@ def test_image_folder_trains_and_scores_as_recorded(tmp_path):
     entry = ModelEntry.from_dict(
         "photos.arcface", {**fields, "repo_id": "kzoo/x", "revision": None, "files": {}}
     )
-    assert entry.classes == 3 and entry.input["shape"] == [16, 16, 3]
-    assert entry.eval["dataset"] == "image_folder"
-    assert entry.eval["dataset_kwargs"]["directory"] == str(folder)
+    assert entry.classes == 3 and list(entry.input.shape) == [16, 16, 3]
+    assert entry.eval.dataset == "image_folder"
+    assert entry.eval.dataset_kwargs["directory"] == str(folder)
     assert_scores_as_recorded(entry, out, None)
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
     embedding, logits = model(np.zeros((2, 16, 16, 3), "float32"))

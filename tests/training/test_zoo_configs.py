@@ -119,10 +119,10 @@ def test_every_zoo_entry_has_exactly_one_config():
 def test_config_builds_the_published_architecture(key):
     entry, config = ENTRIES[key], config_of(key)
     assert config.name == key
-    arch = architecture(config, entry.classes, entry.input["shape"])
-    assert arch == entry.architecture
+    arch = architecture(config, entry.classes, list(entry.input.shape))
+    assert arch == entry.architecture.to_dict()
     built = build_model(config, arch)
-    published = get_builder(entry.architecture["builder"])(**entry.architecture["kwargs"])
+    published = get_builder(entry.architecture.builder)(**entry.architecture.kwargs)
     shapes = sorted(tuple(w.shape) for w in built.weights)
     assert shapes == sorted(tuple(w.shape) for w in published.weights)
     assert built.count_params() == entry.parameters
@@ -131,7 +131,7 @@ def test_config_builds_the_published_architecture(key):
 @pytest.mark.parametrize("key", KEYS)
 def test_config_has_the_recorded_hyper_parameters(key):
     entry, config = ENTRIES[key], config_of(key).to_dict()
-    args, script = entry.recipe["args"], entry.recipe["script"]
+    args, script = entry.recipe.args, entry.recipe.script
     if script.endswith("margin_heads.py"):
         table = dict(MARGIN_HEADS)
         if args.get("backbone", "resnet_cifar") == "resnet_cifar":
@@ -161,8 +161,8 @@ def test_config_has_the_recorded_hyper_parameters(key):
             assert lookup(config, path) == convert(args[name]), (key, name, path)
             checked += 1
     assert checked >= 8
-    assert entry.eval["evaluator"] == config["evaluate"]["evaluator"]
-    assert entry.eval["split"] == config["evaluate"]["split"]
+    assert entry.eval.evaluator == config["evaluate"]["evaluator"]
+    assert entry.eval.split == config["evaluate"]["split"]
 
 
 @pytest.mark.parametrize("split, characters", [("heldout", 178), ("all", 242)])
