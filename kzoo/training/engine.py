@@ -111,14 +111,15 @@ def train(
     verbose: str | int = "auto",
     command: str | None = None,
     config_path: str | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> dict[str, Any]:
     """Trains the run `config` describes and writes into `out`: `history.csv` (per-epoch logs),
     `curve.csv` (the monitored score), `curves.png`, `model.keras`, `entry.json` (validated,
     metrics measured by the entry's evaluator) and `run.json`.
 
     `backup_dir` (default `out/backup`) holds the `BackupAndRestore` state: rerun the same
-    command to resume. Returns the run's record (`run.json`). Raises `TrainingDiverged` when
-    the loss becomes NaN.
+    command to resume. `callbacks` run after the engine's. Returns the run's record
+    (`run.json`). Raises `TrainingDiverged` when the loss becomes NaN.
     """
     config.validate()
     setup_devices(config)
@@ -144,7 +145,7 @@ def train(
                 patience=config.schedule.patience,
             )
         ]
-    callbacks = [
+    every_callback = [
         EpochSync(run.batches),
         *_monitor(config, run, data, steps, out),
         *early,
@@ -152,6 +153,7 @@ def train(
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.BackupAndRestore(backup_dir or os.path.join(out, "backup")),
         keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
+        *(callbacks or []),
     ]
     print(
         f"{config.name}: {steps} steps x {config.schedule.epochs} epochs, "
@@ -163,7 +165,7 @@ def train(
         run.batches,
         epochs=config.schedule.epochs,
         steps_per_epoch=config.schedule.steps_per_epoch or None,
-        callbacks=callbacks,
+        callbacks=every_callback,
         verbose=verbose,
     )
     minutes = (time.perf_counter() - start) / 60

@@ -213,3 +213,30 @@ def test_devices_need_the_distribution_module():
     for overrides in (["devices=2"], ["shard_heads=true"]):
         with pytest.raises(NotImplementedError, match="kzoo.training.distribution"):
             setup_devices(load_config(None, overrides))
+
+
+class Interrupt(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:
+            raise KeyboardInterrupt("stopped after the first epoch")
+
+
+def test_an_interrupted_run_resumes_from_its_backup(tmp_path):
+    overrides = ['model.backbone_kwargs={"width": 4}', "data.train_limit=64"]
+    overrides += ["schedule.epochs=2", "schedule.steps_per_epoch=2", "evaluate.limit=64"]
+    config = load_config(CONFIGS / "softmax_cnn.mnist.toml", overrides)
+    backup = tmp_path / "backup"  # outside the output folder
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            config,
+            str(tmp_path / "out"),
+            backup_dir=str(backup),
+            verbose=0,
+            callbacks=[Interrupt()],
+        )
+    assert backup.is_dir() and not (tmp_path / "out" / "entry.json").exists()
+    record = train(config, str(tmp_path / "out"), backup_dir=str(backup), verbose=0)
+    assert record["epochs_run"] == 1  # only the second epoch ran again
+    rows = (tmp_path / "out" / "history.csv").read_text().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["0", "1"]
+    assert (tmp_path / "out" / "entry.json").exists() and not backup.exists()
