@@ -37,7 +37,8 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    """What to train on: a registered dataset by name, or `directory` (one folder per class)."""
+    """What to train on: a registered dataset by name, or `directory` (one folder per class;
+    `image_size`, `color_mode` and `validation_split` apply to folders)."""
 
     dataset: str = "fashion_mnist"
     directory: str = ""

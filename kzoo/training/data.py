@@ -102,9 +102,9 @@ def preprocess(images: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
     return preprocess_spec(images, InputSpec.from_dict(spec))
 
 
-def input_spec(config: TrainConfig, channels: int) -> dict[str, Any]:
+def input_spec(config: TrainConfig, shape: list[int]) -> dict[str, Any]:
     return {
-        "shape": [*config.data.image_size, channels],
+        "shape": list(shape),
         "dtype": "float32",
         "scale": config.data.scale,
         "offset": config.data.offset,
@@ -132,17 +132,14 @@ def load_training_data(config: TrainConfig) -> TrainingData:
     if data.dataset == IMAGE_FOLDER:
         images, labels = load_image_folder("train", **dataset_kwargs(config))
         names = folder_class_names(data.directory)
-        channels = images.shape[-1]
     elif data.dataset == "omniglot":
         images, labels, names, alphabets = omniglot_training_data(**data.kwargs)
         extra["alphabets"] = alphabets
-        channels = 1
     else:
         images, labels = load_split(data.dataset, "train", **data.kwargs)
-        channels = 1 if images.ndim == 3 else images.shape[-1]
     if data.train_limit:
         images, labels = images[: data.train_limit], labels[: data.train_limit]
-    spec = input_spec(config, channels)
+    spec = input_spec(config, [*images.shape[1:], 1] if images.ndim == 3 else images.shape[1:])
     num_classes = len(names) if names else int(labels.max()) + 1
     return TrainingData(
         preprocess(images, spec), labels.astype("int32"), spec, num_classes, names, extra

@@ -66,7 +66,9 @@ def _monitor(config: TrainConfig, run: Run, data: Any, steps: int, out: str) -> 
 
         return [ScoreMonitor(accuracy, "test_accuracy", steps, points, curve)]
     if kind == "one_shot":
-        images, labels, drawers, _ = load_evaluation_drawings()
+        images, labels, drawers, _ = load_evaluation_drawings(
+            image_size=data.input_spec["shape"][0]
+        )
         x = preprocess(images, data.input_spec)
         episodes = config.evaluate.monitor_episodes
 
