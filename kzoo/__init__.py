@@ -13,6 +13,7 @@ from kzoo import (
     miners,
     models,
     ops,
+    publishing,
     testing,
     zoo,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "miners",
     "models",
     "ops",
+    "publishing",
     "testing",
     "zoo",
 ]

@@ -22,15 +22,15 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("losses", "metrics", "callbacks"),
     ("models",),
     ("datasets",),
-    ("export", "hub", "zoo", "evaluation", "training"),
+    ("export", "hub", "zoo", "publishing", "evaluation", "training"),
     ("cli",),
 )
 """Lowest first. On the application floor the order is the tuple's: the Hub transport knows
-nothing of the catalogue, the catalogue loads through it, evaluation reads the catalogue, and
-export knows none of them."""
+nothing of the catalogue, the catalogue loads through it, publishing renders and pins catalogue
+entries, evaluation measures them, and export knows none of them."""
 
 ORDER = {pkg: (floor, i) for floor, pkgs in enumerate(FLOORS) for i, pkg in enumerate(pkgs)}
-ZOO_SIDE = {"zoo", "hub", "evaluation", "training", "cli"}
+ZOO_SIDE = {"zoo", "hub", "publishing", "evaluation", "training", "cli"}
 
 
 def _package(module: str) -> str | None:

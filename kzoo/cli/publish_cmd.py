@@ -41,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 @zoo_errors
 def run(args: argparse.Namespace) -> int:
     if args.card_only:
-        from kzoo.zoo.publishing import refresh_card
+        from kzoo.publishing.publish import refresh_card
 
         entry = refresh_card(args.name, manifest=args.manifest, hub_dir=args.hub_dir, tag=args.tag)
         print(f"updated the card of {entry.key}: {entry.repo_id} @ {entry.revision}")
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     import keras
 
     import kzoo  # noqa: F401 - registers kzoo's layers for safe-mode loading
-    from kzoo.zoo.publishing import publish
+    from kzoo.publishing.publish import publish
 
     fields = None
     if args.entry:

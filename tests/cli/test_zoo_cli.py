@@ -7,8 +7,9 @@ import os
 
 import pytest
 
+from kzoo import publishing
 from kzoo.cli.main import build_parser, main
-from kzoo.zoo import Manifest, publishing
+from kzoo.zoo import Manifest
 from tests.hub.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from kzoo import publishing
 from kzoo.hub import bundles, repo_folder
 from kzoo.hub.olah_server import OlahServer
-from kzoo.zoo import publishing
 from tests.hub.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
 
 QUIRK_REPO = "kzoo-test/olah_quirk"

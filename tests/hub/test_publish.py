@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kzoo import publishing
 from kzoo.hub import bundles, repo_folder
 from kzoo.hub.file_spec import FileSpec
 from kzoo.hub.transport import git_blob_sha1
 from kzoo.utils.file_digest import sha256_file
-from kzoo.zoo import Manifest, PublishError, publishing
+from kzoo.zoo import Manifest, PublishError
 from tests.hub.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
 
 

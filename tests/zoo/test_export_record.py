@@ -2,10 +2,10 @@
 
 import pytest
 
+from kzoo.publishing.model_card import export_table
 from kzoo.zoo import ExportRecord, ModelEntry
 from kzoo.zoo.entry_fields import EntryFieldError
 from kzoo.zoo.export_record import export_record, export_summary
-from kzoo.zoo.model_card import export_table
 from tests.hub.tiny_zoo import tiny_entry
 
 

@@ -25,9 +25,9 @@ from kzoo.hub.bundles import (
 from kzoo.hub.errors import PublishError
 from kzoo.hub.file_spec import FileSpec
 from kzoo.hub.repo_folder import check_olah_safe, push_to_hub, write_repo_folder
+from kzoo.publishing.model_card import render_card
 from kzoo.utils.file_digest import sha256_file
 from kzoo.zoo.manifest import Manifest
-from kzoo.zoo.model_card import render_card
 from kzoo.zoo.model_entry import ModelEntry
 
 
