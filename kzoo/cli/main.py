@@ -19,6 +19,7 @@ SUBCOMMANDS = (
     "export_cmd",
     "publish_cmd",
     "hub_cmd",
+    "train_cmd",
 )
 
 
