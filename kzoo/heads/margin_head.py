@@ -70,11 +70,15 @@ class MarginHead(keras.layers.Layer):
         self.embedding_dim = int(embedding_shape[-1])
         self.kernel = self.add_weight(
             name="kernel",
-            shape=(self.embedding_dim, self.num_classes),
+            shape=self.kernel_shape(self.embedding_dim),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
+
+    def kernel_shape(self, embedding_dim: int) -> tuple[int, int]:
+        """Shape of the class weights, `(embedding_dim, num_classes)` here."""
+        return (embedding_dim, self.num_classes)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         if _is_pair(inputs):
