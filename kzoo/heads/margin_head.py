@@ -20,9 +20,14 @@ class MarginHead(keras.layers.Layer):
     plain cosine / scaled-cosine classifier used at inference). Train with ordinary
     `SparseCategoricalCrossentropy(from_logits=True)`.
 
-    Subclasses override `margin_cosine` (the target-class transform of cos θ) and `scale_logits`
-    (cos θ to logits, e.g. `s·cos θ` or `‖x‖‖w‖·cos θ`). Everything is computed in float32 and
-    the logits are cast to the layer's compute dtype, so float16/bfloat16 policies stay finite.
+    Subclasses override `margin_cosine` (the target-class transform of cos θ) and describe
+    their logits `s · (x or x̂) · (w_j or ŵ_j)` by `normalize_embeddings`, `normalize_kernel`
+    and `logit_scale()` (s). The logits are one matmul with its rows scaled before and its
+    columns after (no normalised copy of the kernel), and the margin goes to the B target
+    logits by gather and scatter-add (no B×C one-hot). Subclasses that override `cosine` or
+    `scale_logits` instead get the same result through a slower generic path.
+    Everything is computed in float32 and the logits are cast to the layer's compute dtype, so
+    float16/bfloat16 policies stay finite.
 
     Labels: integer ids of shape `(batch,)` or `(batch, 1)` (integer-valued floats are accepted
     and cast). Out-of-range labels raise a `ValueError` when they are concrete (eager calls); in a
@@ -77,6 +82,9 @@ class MarginHead(keras.layers.Layer):
             constraint=self.kernel_constraint,
         )
 
+    normalize_embeddings = False
+    normalize_kernel = False
+
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         if _is_pair(inputs):
             if len(inputs) != 2:
@@ -89,31 +97,100 @@ class MarginHead(keras.layers.Layer):
             embeddings, labels = inputs, None
         embeddings = ops.cast(embeddings, "float32")
         kernel = ops.cast(self.kernel, "float32")
+        if labels is not None:
+            labels, valid = self._check_labels(labels, embeddings)
+            if valid is not None:
+                nan_rows = ops.where(valid, 1.0, float("nan"))
+                embeddings = embeddings * ops.expand_dims(nan_rows, -1)
+        if not self._separable():
+            return ops.cast(
+                self._generic_logits(embeddings, kernel, labels, training), self.compute_dtype
+            )
+        logits = self.plain_logits(embeddings, kernel)
+        if labels is not None:
+            logits = self._apply_margin(logits, labels, embeddings, kernel, training)
+        return ops.cast(logits, self.compute_dtype)
+
+    def logit_scale(self) -> Any:
+        """The scalar s of the logits `s · (x or x̂) · (W or Ŵ)` (None: 1)."""
+        return None
+
+    def plain_logits(self, embeddings: Any, kernel: Any) -> Any:
+        """Margin-free logits as one matmul: rows scaled before it, columns after it.
+
+        `x̂ = x/‖x‖` is B×d and the column factor `1/‖w_j‖` a 1×C vector, so no normalised
+        copy of the (d, C) kernel is made.
+        """
+        rows = l2_normalize(embeddings, axis=-1) if self.normalize_embeddings else embeddings
+        scale = self.logit_scale()
+        if scale is not None:
+            rows = rows * scale
+        logits = ops.matmul(rows, kernel)
+        if self.normalize_kernel:
+            logits = logits * inverse_column_norms(kernel)
+        return logits
+
+    def _apply_margin(
+        self, logits: Any, labels: Any, embeddings: Any, kernel: Any, training: Any
+    ) -> Any:
+        """Replaces each row's target logit by its margined value: a gather of B logits, the
+        margin on them, and a scatter-add of the B differences (no B×C one-hot)."""
+        batch = ops.shape(logits)[0]
+        rows = ops.arange(batch, dtype="int32")
+        flat = ops.reshape(logits, (-1,))
+        target = ops.take(flat, rows * self.num_classes + labels)
+        factor = ops.ones_like(target)
+        scale = self.logit_scale()
+        if scale is not None:
+            factor = factor * scale
+        if not self.normalize_embeddings:
+            factor = factor * safe_norm(embeddings, axis=-1)
+        if not self.normalize_kernel:
+            factor = factor * ops.take(safe_norm(kernel, axis=0), labels)
+        cos_theta = ops.clip(target / factor, -1.0, 1.0)
+        margined = self.margin_cosine(ops.expand_dims(cos_theta, -1), training=training)
+        delta = ops.squeeze(margined, -1) * factor - target
+        indices = ops.stack([rows, labels], axis=1)
+        return logits + ops.scatter(indices, delta, ops.shape(logits))
+
+    def _separable(self) -> bool:
+        cls = type(self)
+        return cls.cosine is MarginHead.cosine and cls.scale_logits is MarginHead.scale_logits
+
+    def _generic_logits(self, embeddings: Any, kernel: Any, labels: Any, training: Any) -> Any:
+        """The path of subclasses overriding `cosine` or `scale_logits`."""
         cosine = self.cosine(embeddings, kernel)
         if labels is None:
-            logits = self.scale_logits(cosine, embeddings, kernel)
-        else:
-            labels, valid = self._check_labels(labels, embeddings)
-            one_hot = ops.one_hot(labels, self.num_classes, dtype="float32")
-            target = ops.sum(cosine * one_hot, axis=-1, keepdims=True)
-            margined = self.margin_cosine(target, training=training)
-            logits = self.scale_logits(cosine + one_hot * (margined - target), embeddings, kernel)
-            if valid is not None:
-                logits = ops.where(ops.expand_dims(valid, -1), logits, float("nan"))
-        return ops.cast(logits, self.compute_dtype)
+            return self.scale_logits(cosine, embeddings, kernel)
+        batch = ops.shape(cosine)[0]
+        rows = ops.arange(batch, dtype="int32")
+        target = ops.take(ops.reshape(cosine, (-1,)), rows * self.num_classes + labels)
+        margined = ops.squeeze(
+            self.margin_cosine(ops.expand_dims(target, -1), training=training), -1
+        )
+        indices = ops.stack([rows, labels], axis=1)
+        cosine = cosine + ops.scatter(indices, margined - target, ops.shape(cosine))
+        return self.scale_logits(cosine, embeddings, kernel)
 
     def cosine(self, embeddings: Any, kernel: Any) -> Any:
         """cos θ between each embedding and each class weight, clipped to [-1, 1]."""
-        cosine = ops.matmul(l2_normalize(embeddings, axis=-1), l2_normalize(kernel, axis=0))
-        return ops.clip(cosine, -1.0, 1.0)
+        cosine = ops.matmul(l2_normalize(embeddings, axis=-1), kernel)
+        return ops.clip(cosine * inverse_column_norms(kernel), -1.0, 1.0)
 
     def margin_cosine(self, cos_theta: Any, training: bool | None = None) -> Any:
         """The target-class transform of cos θ (identity here), shape `(batch, 1)`."""
         return cos_theta
 
     def scale_logits(self, cosine: Any, embeddings: Any, kernel: Any) -> Any:
-        """Maps (margined) cosines to logits; the default is ‖x‖‖w‖·cos θ = x·w."""
-        return cosine * self.embedding_norms(embeddings) * self.kernel_norms(kernel)
+        """Maps cosines to logits: `s · cos θ`, times ‖x‖ and ‖w‖ where they are not normalised."""
+        scale = self.logit_scale()
+        if scale is not None:
+            cosine = cosine * scale
+        if not self.normalize_embeddings:
+            cosine = cosine * self.embedding_norms(embeddings)
+        if not self.normalize_kernel:
+            cosine = cosine * self.kernel_norms(kernel)
+        return cosine
 
     @staticmethod
     def embedding_norms(embeddings: Any) -> Any:
@@ -163,6 +240,13 @@ class MarginHead(keras.layers.Layer):
             }
         )
         return config
+
+
+def inverse_column_norms(kernel: Any, epsilon: float = 1e-12) -> Any:
+    """1/‖w_j‖ per column, shape (1, C); 0 (with a zero gradient) for columns of norm < ε."""
+    squared = ops.sum(ops.square(kernel), axis=0, keepdims=True)
+    large = squared >= epsilon * epsilon
+    return ops.where(large, ops.rsqrt(ops.where(large, squared, 1.0)), 0.0)
 
 
 def _is_pair(value: Any) -> bool:
