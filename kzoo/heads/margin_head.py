@@ -9,6 +9,7 @@ import numpy as np
 from keras import ops
 
 from kzoo.ops.l2_normalize import l2_normalize, safe_norm
+from kzoo.ops.partial_fc import num_sampled_classes, sample_classes
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -41,6 +42,13 @@ class MarginHead(keras.layers.Layer):
         kernel_initializer: initializer of the class weights.
         kernel_regularizer: optional regularizer of the class weights.
         kernel_constraint: optional constraint of the class weights.
+        sample_rate: Partial FC: the fraction of classes in the logits of a call with labels.
+            Below 1, each such call keeps every class of the batch plus uniformly drawn other
+            classes, `int(sample_rate · C)` in all (per shard of the class axis when the
+            current `keras.distribution` shards the kernel), and returns `(batch, kept)`
+            logits with each row's target in column 0: train with `kzoo.losses.PartialFCLoss`.
+            A batch must not hold more distinct classes than are kept (such rows give NaN).
+            Calls without labels always return all C logits. 1 (default) is the full head.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Example:
@@ -54,6 +62,7 @@ class MarginHead(keras.layers.Layer):
         kernel_initializer: Any = "glorot_uniform",
         kernel_regularizer: Any = None,
         kernel_constraint: Any = None,
+        sample_rate: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -65,6 +74,14 @@ class MarginHead(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        if (
+            isinstance(sample_rate, bool)
+            or not isinstance(sample_rate, (int, float))
+            or not 0 < sample_rate <= 1
+        ):
+            raise ValueError(f"`sample_rate` must be in (0, 1], got sample_rate={sample_rate!r}.")
+        self.sample_rate = float(sample_rate)
+        self.seed_generator = keras.random.SeedGenerator() if self.sample_rate < 1 else None
 
     def build(self, input_shape: Any) -> None:
         embedding_shape = input_shape[0] if _is_pair(input_shape) else input_shape
@@ -102,6 +119,10 @@ class MarginHead(keras.layers.Layer):
             if valid is not None:
                 nan_rows = ops.where(valid, 1.0, float("nan"))
                 embeddings = embeddings * ops.expand_dims(nan_rows, -1)
+        if labels is not None and self.sample_rate < 1:
+            return ops.cast(
+                self._sampled_logits(embeddings, kernel, labels, training), self.compute_dtype
+            )
         if not self._separable():
             return ops.cast(
                 self._generic_logits(embeddings, kernel, labels, training), self.compute_dtype
@@ -130,15 +151,54 @@ class MarginHead(keras.layers.Layer):
             logits = logits * inverse_column_norms(kernel)
         return logits
 
+    def _sampled_logits(self, embeddings: Any, kernel: Any, labels: Any, training: Any) -> Any:
+        """Partial FC: margin logits over the batch's classes plus sampled negatives."""
+        shards = self._class_shards()
+        kept = num_sampled_classes(self.num_classes, self.sample_rate, shards)
+        index, remapped, found = sample_classes(
+            ops.stop_gradient(labels), self.num_classes, kept, shards, self.seed_generator
+        )
+        embeddings = embeddings * ops.expand_dims(ops.where(found, 1.0, float("nan")), -1)
+        kernel = ops.take(kernel, index, axis=1)
+        if self._separable():
+            logits = self.plain_logits(embeddings, kernel)
+            return self._apply_margin(logits, remapped, embeddings, kernel, training, True)
+        return self._generic_logits(embeddings, kernel, remapped, training, True)
+
+    def _class_shards(self) -> int:
+        """The number of shards of the kernel's class axis under the current distribution."""
+        distribution = keras.distribution.distribution()
+        if (
+            not self.built
+            or distribution is None
+            or not hasattr(distribution, "get_variable_layout")
+        ):
+            return 1
+        layout = distribution.get_variable_layout(self.kernel)
+        axes = getattr(layout, "axes", None)
+        if not axes or len(axes) != 2 or axes[1] is None:
+            return 1
+        mesh = distribution.device_mesh
+        shards = int(mesh.shape[list(mesh.axis_names).index(axes[1])])
+        return shards if self.num_classes % shards == 0 else 1
+
     def _apply_margin(
-        self, logits: Any, labels: Any, embeddings: Any, kernel: Any, training: Any
+        self,
+        logits: Any,
+        labels: Any,
+        embeddings: Any,
+        kernel: Any,
+        training: Any,
+        target_first: bool = False,
     ) -> Any:
         """Replaces each row's target logit by its margined value: a gather of B logits, the
-        margin on them, and a scatter-add of the B differences (no B×C one-hot)."""
+        margin on them, and a scatter-add of the B differences (no B×C one-hot). With
+        `target_first`, the margined target goes to column 0 and column 0's logit to the
+        target's place."""
         batch = ops.shape(logits)[0]
         rows = ops.arange(batch, dtype="int32")
         flat = ops.reshape(logits, (-1,))
-        target = ops.take(flat, rows * self.num_classes + labels)
+        target = ops.take(flat, rows * logits.shape[1] + labels)
         factor = ops.ones_like(target)
         scale = self.logit_scale()
         if scale is not None:
@@ -149,28 +209,32 @@ class MarginHead(keras.layers.Layer):
             factor = factor * ops.take(safe_norm(kernel, axis=0), labels)
         cos_theta = ops.clip(target / factor, -1.0, 1.0)
         margined = self.margin_cosine(ops.expand_dims(cos_theta, -1), training=training)
-        delta = ops.squeeze(margined, -1) * factor - target
-        indices = ops.stack([rows, labels], axis=1)
-        return logits + ops.scatter(indices, delta, ops.shape(logits))
+        margined = ops.squeeze(margined, -1) * factor
+        return logits + _target_update(logits, rows, labels, target, margined, target_first)
 
     def _separable(self) -> bool:
         cls = type(self)
         return cls.cosine is MarginHead.cosine and cls.scale_logits is MarginHead.scale_logits
 
-    def _generic_logits(self, embeddings: Any, kernel: Any, labels: Any, training: Any) -> Any:
+    def _generic_logits(
+        self, embeddings: Any, kernel: Any, labels: Any, training: Any, target_first: bool = False
+    ) -> Any:
         """The path of subclasses overriding `cosine` or `scale_logits`."""
         cosine = self.cosine(embeddings, kernel)
         if labels is None:
             return self.scale_logits(cosine, embeddings, kernel)
         batch = ops.shape(cosine)[0]
         rows = ops.arange(batch, dtype="int32")
-        target = ops.take(ops.reshape(cosine, (-1,)), rows * self.num_classes + labels)
+        target = ops.take(ops.reshape(cosine, (-1,)), rows * cosine.shape[1] + labels)
         margined = ops.squeeze(
             self.margin_cosine(ops.expand_dims(target, -1), training=training), -1
         )
-        indices = ops.stack([rows, labels], axis=1)
-        cosine = cosine + ops.scatter(indices, margined - target, ops.shape(cosine))
-        return self.scale_logits(cosine, embeddings, kernel)
+        cosine = cosine + _target_update(cosine, rows, labels, target, margined, False)
+        logits = self.scale_logits(cosine, embeddings, kernel)
+        if not target_first:
+            return logits
+        target = ops.take(ops.reshape(logits, (-1,)), rows * logits.shape[1] + labels)
+        return logits + _target_update(logits, rows, labels, target, target, True)
 
     def cosine(self, embeddings: Any, kernel: Any) -> Any:
         """cos θ between each embedding and each class weight, clipped to [-1, 1]."""
@@ -226,6 +290,10 @@ class MarginHead(keras.layers.Layer):
         return labels, None
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
+        if _is_pair(input_shape) and self.sample_rate < 1:
+            shards = self._class_shards()
+            kept = num_sampled_classes(self.num_classes, self.sample_rate, shards)
+            return (input_shape[0][0], kept * shards)
         embedding_shape = input_shape[0] if _is_pair(input_shape) else input_shape
         return (embedding_shape[0], self.num_classes)
 
@@ -237,9 +305,25 @@ class MarginHead(keras.layers.Layer):
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
                 "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
+                "sample_rate": self.sample_rate,
             }
         )
         return config
+
+
+def _target_update(
+    logits: Any, rows: Any, labels: Any, target: Any, margined: Any, target_first: bool
+) -> Any:
+    """The scatter-add that puts `margined` at each row's target (or in column 0)."""
+    if not target_first:
+        indices = ops.stack([rows, labels], axis=1)
+        return ops.scatter(indices, margined - target, ops.shape(logits))
+    first = ops.take(ops.reshape(logits, (-1,)), rows * logits.shape[1])
+    indices = ops.concatenate(
+        [ops.stack([rows, ops.zeros_like(rows)], axis=1), ops.stack([rows, labels], axis=1)], 0
+    )
+    values = ops.concatenate([margined - first, first - target], 0)
+    return ops.scatter(indices, values, ops.shape(logits))
 
 
 def inverse_column_norms(kernel: Any, epsilon: float = 1e-12) -> Any:

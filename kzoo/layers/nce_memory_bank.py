@@ -67,6 +67,10 @@ class NCEMemoryBank(keras.layers.Layer):
             training batch.
         proximal_weight: λ ≥ 0 of the proximal regulariser. Defaults to 0.
         seed: int seed of the bank initialisation and the noise sampler.
+        share_negatives: `"nce"` mode: draw one set of m noise rows per step for the whole
+            batch (one `(batch, d)·(d, m)` matmul, the bank read once per noise row) instead
+            of m rows per instance (the paper's estimator, `batch·m` rows gathered).
+            Defaults to False.
 
     Example:
     ```python
@@ -92,6 +96,7 @@ class NCEMemoryBank(keras.layers.Layer):
         z: float | None = None,
         proximal_weight: float = 0.0,
         seed: int | None = None,
+        share_negatives: bool = False,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("autocast", False)
@@ -124,7 +129,12 @@ class NCEMemoryBank(keras.layers.Layer):
         self.mode = mode
         self.z = None if z is None else float(z)
         self.proximal_weight = float(proximal_weight)
+        if not isinstance(share_negatives, bool):
+            raise TypeError(
+                f"`share_negatives` must be a bool. Received: share_negatives={share_negatives!r}"
+            )
         self.seed = seed
+        self.share_negatives = share_negatives
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape: Any) -> None:
@@ -173,7 +183,30 @@ class NCEMemoryBank(keras.layers.Layer):
         embeddings = ops.cast(embeddings, "float32")
         ids = ops.reshape(ops.cast(ids, "int32"), (-1,))
         bank = ops.convert_to_tensor(self.bank)
-        if self.mode == "nce":
+        if self.mode == "nce" and self.share_negatives:
+            noise = keras.random.randint(
+                (self.num_negatives,),
+                0,
+                self.num_instances,
+                dtype="int32",
+                seed=self.seed_generator,
+            )
+            rows = ops.stop_gradient(ops.take(bank, ops.concatenate([ids, noise], axis=0), axis=0))
+            batch = ops.shape(ids)[0]
+            positives, negatives = rows[:batch], rows[batch:]
+            scores = (
+                ops.concatenate(
+                    [
+                        ops.sum(positives * embeddings, axis=-1, keepdims=True),
+                        ops.matmul(embeddings, ops.transpose(negatives)),
+                    ],
+                    axis=1,
+                )
+                / self.temperature
+            )
+            log_z = self._log_z(scores)
+            outputs = scores - log_z
+        elif self.mode == "nce":
             batch = ops.shape(embeddings)[0]
             noise = keras.random.randint(
                 (batch, self.num_negatives),
@@ -189,12 +222,7 @@ class NCEMemoryBank(keras.layers.Layer):
             # so XLA can update the (donated) bank in place instead of copying it.
             positives = rows[:, 0, :]
             scores = ops.einsum("bkd,bd->bk", rows, embeddings) / self.temperature
-            count = ops.cast(ops.size(scores), "float32")
-            estimate = ops.stop_gradient(
-                ops.logsumexp(scores) - ops.log(count) + math.log(self.num_instances)
-            )
-            current = ops.convert_to_tensor(self.log_z)
-            log_z = ops.where(ops.isfinite(current), current, estimate)
+            log_z = self._log_z(scores)
             outputs = scores - log_z
         else:
             positives = ops.stop_gradient(ops.take(bank, ids, axis=0))
@@ -214,6 +242,15 @@ class NCEMemoryBank(keras.layers.Layer):
                 self.log_z.assign(log_z)
             self.step.assign_add(ops.ones((), "int32"))
         return ops.cast(outputs, self.compute_dtype)
+
+    def _log_z(self, scores: Any) -> Any:
+        """The held log Z, or its Monte Carlo estimate `log(n · mean(exp(scores)))` if unset."""
+        count = ops.cast(ops.size(scores), "float32")
+        estimate = ops.stop_gradient(
+            ops.logsumexp(scores) - ops.log(count) + math.log(self.num_instances)
+        )
+        current = ops.convert_to_tensor(self.log_z)
+        return ops.where(ops.isfinite(current), current, estimate)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         width = 1 + self.num_negatives if self.mode == "nce" else self.num_instances
@@ -252,6 +289,7 @@ class NCEMemoryBank(keras.layers.Layer):
                 "z": self.z,
                 "proximal_weight": self.proximal_weight,
                 "seed": self.seed,
+                "share_negatives": self.share_negatives,
             }
         )
         return config

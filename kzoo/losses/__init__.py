@@ -8,6 +8,7 @@ from kzoo.losses.embedding_contrastive_loss import (
 from kzoo.losses.margin_beta import MarginBeta
 from kzoo.losses.margin_loss import MarginLoss, margin_loss
 from kzoo.losses.nce_loss import NCELoss
+from kzoo.losses.partial_fc_loss import PartialFCLoss
 from kzoo.losses.triplet_batch_all_loss import TripletBatchAllLoss, triplet_batch_all_loss
 from kzoo.losses.triplet_hard_loss import TripletHardLoss, triplet_hard_loss
 from kzoo.losses.triplet_semi_hard_loss import TripletSemiHardLoss, triplet_semihard_loss
@@ -19,6 +20,7 @@ __all__ = [
     "MarginBeta",
     "MarginLoss",
     "NCELoss",
+    "PartialFCLoss",
     "TRRLoss",
     "TripletBatchAllLoss",
     "TripletHardLoss",
