@@ -88,8 +88,12 @@ def child(args) -> dict[str, float]:
     y = rng.integers(0, args.classes, n).astype("int32")
     models = {name: build(name, args.dim, args.classes) for name in args.heads}
     for model in models.values():
-        model.fit([x[: 2 * args.batch], y[: 2 * args.batch]], y[: 2 * args.batch],
-                  batch_size=args.batch, verbose=0)
+        model.fit(
+            [x[: 2 * args.batch], y[: 2 * args.batch]],
+            y[: 2 * args.batch],
+            batch_size=args.batch,
+            verbose=0,
+        )
     times = {name: [] for name in models}
     for _ in range(args.rounds):
         for name, model in models.items():

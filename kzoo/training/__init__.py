@@ -1,0 +1,1 @@
+"""Training helpers (multi-device: `kzoo.training.distribution`)."""
