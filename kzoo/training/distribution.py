@@ -132,7 +132,10 @@ def set_up_distribution(
     model.fit(...)
     ```
     """
-    count = devices if isinstance(devices, int) else None
+    if devices is None:
+        count = len(keras.distribution.list_devices())
+    else:
+        count = devices if isinstance(devices, int) else len(devices)
     if count == 1 and not shard_heads:
         return None
     distribution = make_distribution(devices, shard_heads, model, model_parallel)

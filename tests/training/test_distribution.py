@@ -79,3 +79,15 @@ def test_two_processes_with_keras_distribution_initialize(tmp_path):
         assert abs(result["loss"] - reference["loss"]) < 1e-5
         for got, want in zip(result["grads"], reference["grads"], strict=True):
             np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-5)
+
+
+def test_train_at_scale_example_with_sharded_sampled_head():
+    script = os.path.join(ROOT, "examples", "train_at_scale.py")
+    argv = [sys.executable, script, "--devices", "8", "--shard-heads", "--sample-rate", "0.1"]
+    argv += ["--classes", "4000", "--dim", "16", "--steps", "3", "--batch-size", "64"]
+    out = subprocess.run(
+        argv, env=_env(8), check=True, timeout=240, capture_output=True, text=True
+    ).stdout
+    line = out.strip().splitlines()[-1]
+    assert line.startswith("devices 8, head kernel (16, 4000), per-device shard (16, 500)"), line
+    assert np.isfinite(float(line.rsplit(" ", 1)[1])), line
