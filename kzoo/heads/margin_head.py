@@ -159,7 +159,14 @@ class MarginHead(keras.layers.Layer):
             ops.stop_gradient(labels), self.num_classes, kept, shards, self.seed_generator
         )
         embeddings = embeddings * ops.expand_dims(ops.where(found, 1.0, float("nan")), -1)
-        kernel = ops.take(kernel, index, axis=1)
+        if shards > 1:
+            # a gather within each shard's block of classes, so that no shard reads another's
+            local = ops.reshape(index, (shards, kept)) % (self.num_classes // shards)
+            blocks = ops.reshape(kernel, (self.embedding_dim, shards, -1))
+            blocks = ops.take_along_axis(blocks, ops.expand_dims(local, 0), axis=2)
+            kernel = ops.reshape(blocks, (self.embedding_dim, shards * kept))
+        else:
+            kernel = ops.take(kernel, index, axis=1)
         if self._separable():
             logits = self.plain_logits(embeddings, kernel)
             return self._apply_margin(logits, remapped, embeddings, kernel, training, True)
@@ -194,11 +201,17 @@ class MarginHead(keras.layers.Layer):
         """Replaces each row's target logit by its margined value: a gather of B logits, the
         margin on them, and a scatter-add of the B differences (no B×C one-hot). With
         `target_first`, the margined target goes to column 0 and column 0's logit to the
-        target's place."""
+        target's place. When the class axis is sharded, a (fused) comparison with the column
+        index replaces the gather and scatter, which would gather the logits of every shard."""
         batch = ops.shape(logits)[0]
         rows = ops.arange(batch, dtype="int32")
-        flat = ops.reshape(logits, (-1,))
-        target = ops.take(flat, rows * logits.shape[1] + labels)
+        sharded = self._class_shards() > 1
+        if sharded:
+            columns = ops.expand_dims(ops.arange(logits.shape[1], dtype="int32"), 0)
+            mask = ops.expand_dims(labels, -1) == columns
+            target = ops.sum(ops.where(mask, logits, 0.0), axis=1)
+        else:
+            target = ops.take(ops.reshape(logits, (-1,)), rows * logits.shape[1] + labels)
         factor = ops.ones_like(target)
         scale = self.logit_scale()
         if scale is not None:
@@ -210,7 +223,12 @@ class MarginHead(keras.layers.Layer):
         cos_theta = ops.clip(target / factor, -1.0, 1.0)
         margined = self.margin_cosine(ops.expand_dims(cos_theta, -1), training=training)
         margined = ops.squeeze(margined, -1) * factor
-        return logits + _target_update(logits, rows, labels, target, margined, target_first)
+        if not sharded:
+            return logits + _target_update(logits, rows, labels, target, margined, target_first)
+        if not target_first:
+            return ops.where(mask, ops.expand_dims(margined, -1), logits)
+        logits = ops.where(mask, logits[:, :1], logits)
+        return ops.where(columns == 0, ops.expand_dims(margined, -1), logits)
 
     def _separable(self) -> bool:
         cls = type(self)

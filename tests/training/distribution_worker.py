@@ -62,8 +62,16 @@ def compare(out):
         diff = max(float(np.max(np.abs(a - b))) for a, b in zip(grads, mode_grads, strict=True))
         result[mode] = {"loss": mode_loss, "grad_diff": diff, "kernel_shard": list(shard)}
         if mode == "sharded":
+            # one class per shard of 8: every positive is kept, column 0 is the margined target
+            y_spread = (np.arange(BATCH) % 8 * 8 + 3).astype("int32")
+            model.set_weights(weights)
+            full = model([x, y_spread])
             sampled = build(sample_rate=0.3)
-            result["sampled_shape"] = list(sampled([x, y]).shape)
+            sampled.set_weights(weights)
+            logits = np.asarray(sampled([x, y_spread]))
+            target = np.asarray(full)[np.arange(BATCH), y_spread]
+            result["sampled_shape"] = list(logits.shape)
+            result["sampled_target_diff"] = float(np.max(np.abs(logits[:, 0] - target)))
         keras.distribution.set_distribution(None)
         keras.backend.clear_session()
     with open(out, "w") as f:

@@ -41,6 +41,7 @@ def test_data_parallel_and_sharded_heads_equal_one_device(tmp_path):
         assert result[mode]["grad_diff"] < 1e-5, result
     # Partial FC samples per shard: 8 shards x int(0.3 * 8) classes, not int(0.3 * 64)
     assert result["sampled_shape"] == [32, 16]
+    assert result["sampled_target_diff"] < 1e-4, result
 
 
 def _free_port():
