@@ -48,7 +48,7 @@ def child(args) -> list[dict]:
             keras.backend.clear_session()
             keras.distribution.set_distribution(None)
             if args.device_count > 1:
-                distribution.set_up_distribution(args.device_count, shard_heads=True, model=build)
+                distribution.setup(args.device_count, shard_heads=True, model=build)
             model = build()
             loss_fn = (
                 losses.PartialFCLoss()

@@ -56,7 +56,7 @@ def main() -> None:
     def model_fn():
         return build(args.classes, args.dim, args.sample_rate)
 
-    distribution.set_up_distribution(args.devices, shard_heads=args.shard_heads, model=model_fn)
+    distribution.setup(args.devices, shard_heads=args.shard_heads, model=model_fn)
     model = model_fn()
     loss = (
         kzoo.losses.PartialFCLoss()

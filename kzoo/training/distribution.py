@@ -1,6 +1,6 @@
 """Multi-device training through `keras.distribution` (JAX): data parallel, sharded heads, hosts.
 
-One device: nothing to do. N devices of one host: `set_up_distribution(devices=N)` before the
+One device: nothing to do. N devices of one host: `setup(devices=N)` before the
 model is built replicates the weights and splits each batch (data parallel);
 `shard_heads=True` also splits every margin head's `(embedding_dim, num_classes)` kernel along
 its class axis over a `"model"` mesh axis (InsightFace's model-parallel FC, for 10⁵-10⁷
@@ -21,6 +21,7 @@ from kzoo.heads.margin_head import MarginHead
 
 MODEL_AXIS = "model"
 BATCH_AXIS = "batch"
+HEAD_KERNEL_PATTERN = r"(^|/)head/kernel$"
 
 
 def margin_heads(model: keras.Model) -> list[MarginHead]:
@@ -66,6 +67,7 @@ def make_distribution(
     shard_heads: bool = False,
     model: keras.Model | Callable[[], keras.Model] | None = None,
     model_parallel: int | None = None,
+    head_pattern: str = HEAD_KERNEL_PATTERN,
 ) -> keras.distribution.Distribution:
     """`DataParallel` over `devices`, or `ModelParallel` with the heads sharded.
 
@@ -76,10 +78,13 @@ def make_distribution(
         model: with `shard_heads`, the model whose head kernels are sharded (see
             `head_layout_map`), or a function building it: it is called once, then
             `keras.backend.clear_session()` resets Keras' automatic layer names so that the
-            next build has the same variable paths.
+            next build has the same variable paths. None: the kernels whose variable path
+            matches `head_pattern` are sharded.
         model_parallel: the `"model"` axis size (a divisor of the device count); the rest is
             the `"batch"` axis. Defaults to every device: heads split N ways, the batch axis of
             size 1.
+        head_pattern: without `model`, a regular expression of the head kernels' variable
+            paths; the default matches layers named `head`, as in the zoo's classifiers.
     """
     available = keras.distribution.list_devices()
     if devices is None:
@@ -94,8 +99,6 @@ def make_distribution(
     devices = list(devices)
     if not shard_heads:
         return keras.distribution.DataParallel(devices=devices)
-    if model is None:
-        raise ValueError("`model` is required with `shard_heads=True` (its heads are sharded).")
     parallel = len(devices) if model_parallel is None else model_parallel
     if isinstance(parallel, bool) or not isinstance(parallel, int) or len(devices) % parallel:
         raise ValueError(
@@ -104,7 +107,10 @@ def make_distribution(
     mesh = keras.distribution.DeviceMesh(
         (len(devices) // parallel, parallel), (BATCH_AXIS, MODEL_AXIS), devices
     )
-    if isinstance(model, keras.Model):
+    if model is None:
+        layout_map = keras.distribution.LayoutMap(mesh)
+        layout_map[head_pattern] = (None, MODEL_AXIS)
+    elif isinstance(model, keras.Model):
         layout_map = head_layout_map(model, mesh)
     else:
         layout_map = head_layout_map(model(), mesh)
@@ -112,22 +118,24 @@ def make_distribution(
     return keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name=BATCH_AXIS)
 
 
-def set_up_distribution(
+def setup(
     devices: int | Sequence[Any] | None = None,
     shard_heads: bool = False,
     model: keras.Model | Callable[[], keras.Model] | None = None,
     model_parallel: int | None = None,
+    head_pattern: str = HEAD_KERNEL_PATTERN,
 ) -> keras.distribution.Distribution | None:
     """`make_distribution` and `keras.distribution.set_distribution`; None for one device.
 
     Call it before building the model that trains (Keras lays variables out at creation), and
     not `keras.backend.clear_session()` afterwards (it resets the distribution). With
     `shard_heads`, `model` is a model of the same architecture and layer names, or a builder
-    (called once here, before a `clear_session`).
+    (called once here, before a `clear_session`), or None to shard the kernels of the layers
+    named `head` (`head_pattern`). This is what `kzoo train --devices N --shard-heads` calls.
 
     Example:
     ```python
-    set_up_distribution(devices=8, shard_heads=True, model=build_training_model)
+    setup(devices=8, shard_heads=True, model=build_training_model)
     model = build_training_model()  # head kernel split over 8 devices
     model.fit(...)
     ```
@@ -138,7 +146,7 @@ def set_up_distribution(
         count = devices if isinstance(devices, int) else len(devices)
     if count == 1 and not shard_heads:
         return None
-    distribution = make_distribution(devices, shard_heads, model, model_parallel)
+    distribution = make_distribution(devices, shard_heads, model, model_parallel, head_pattern)
     keras.distribution.set_distribution(distribution)
     return distribution
 

@@ -52,9 +52,10 @@ def compare(out):
     weights = reference.get_weights()
     loss, grads = step(reference, weights, x, y)
     result = {"devices": len(keras.distribution.list_devices()), "loss": loss}
-    for mode in ("data", "sharded"):
+    for mode in ("data", "sharded", "pattern"):
         keras.backend.clear_session()
-        distribution.set_up_distribution(8, shard_heads=mode == "sharded", model=build)
+        builder = build if mode == "sharded" else None
+        distribution.setup(8, shard_heads=mode != "data", model=builder)
         model = build()
         kernel = model.get_layer("head").kernel.value
         shard = kernel.addressable_shards[0].data.shape
@@ -81,7 +82,7 @@ def compare(out):
 def process(port, process_id, out):
     distribution.initialize(f"127.0.0.1:{port}", 2, process_id)
     devices = keras.distribution.list_devices()
-    distribution.set_up_distribution()
+    distribution.setup()
     x, y = data()
     model = build()
     weights = model.get_weights()

@@ -36,7 +36,8 @@ def test_data_parallel_and_sharded_heads_equal_one_device(tmp_path):
     assert result["devices"] == 8
     assert result["data"]["kernel_shard"] == [8, 64]
     assert result["sharded"]["kernel_shard"] == [8, 8]
-    for mode in ("data", "sharded"):
+    assert result["pattern"]["kernel_shard"] == [8, 8]  # the layer named "head", no model
+    for mode in ("data", "sharded", "pattern"):
         assert abs(result[mode]["loss"] - result["loss"]) < 1e-5, result
         assert result[mode]["grad_diff"] < 1e-5, result
     # Partial FC samples per shard: 8 shards x int(0.3 * 8) classes, not int(0.3 * 64)
