@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
 from kzoo.ops.l2_normalize import l2_normalize, safe_norm
 from kzoo.ops.partial_fc import num_sampled_classes, sample_classes
+from kzoo.utils.validation import check_float, check_int, check_labels_array, concrete
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -31,7 +31,8 @@ class MarginHead(keras.layers.Layer):
     float16/bfloat16 policies stay finite.
 
     Labels: integer ids of shape `(batch,)` or `(batch, 1)` (integer-valued floats are accepted
-    and cast). Out-of-range labels raise a `ValueError` when they are concrete (eager calls); in a
+    and cast). Labels that are not integer-valued or outside `[0, num_classes)` raise a
+    `ValueError` when they are concrete (eager calls); in a
     compiled graph they cannot raise on every backend, so their rows become NaN, which makes the
     loss NaN instead of silently dropping the margin.
 
@@ -66,20 +67,11 @@ class MarginHead(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
-            raise TypeError(f"`num_classes` must be an int, got {num_classes!r}.")
-        if num_classes < 2:
-            raise ValueError(f"`num_classes` must be at least 2, got num_classes={num_classes}.")
-        self.num_classes = int(num_classes)
+        self.num_classes = check_int("num_classes", num_classes, 2)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        if (
-            isinstance(sample_rate, bool)
-            or not isinstance(sample_rate, (int, float))
-            or not 0 < sample_rate <= 1
-        ):
-            raise ValueError(f"`sample_rate` must be in (0, 1], got sample_rate={sample_rate!r}.")
+        sample_rate = check_float("sample_rate", sample_rate, 0.0, 1.0, min_inclusive=False)
         self.sample_rate = float(sample_rate)
         self.seed_generator = keras.random.SeedGenerator() if self.sample_rate < 1 else None
 
@@ -120,17 +112,17 @@ class MarginHead(keras.layers.Layer):
                 nan_rows = ops.where(valid, 1.0, float("nan"))
                 embeddings = embeddings * ops.expand_dims(nan_rows, -1)
         if labels is not None and self.sample_rate < 1:
-            return ops.cast(
+            return _cast_finite(
                 self._sampled_logits(embeddings, kernel, labels, training), self.compute_dtype
             )
         if not self._separable():
-            return ops.cast(
+            return _cast_finite(
                 self._generic_logits(embeddings, kernel, labels, training), self.compute_dtype
             )
         logits = self.plain_logits(embeddings, kernel)
         if labels is not None:
             logits = self._apply_margin(logits, labels, embeddings, kernel, training)
-        return ops.cast(logits, self.compute_dtype)
+        return _cast_finite(logits, self.compute_dtype)
 
     def logit_scale(self) -> Any:
         """The scalar s of the logits `s · (x or x̂) · (W or Ŵ)` (None: 1)."""
@@ -295,17 +287,16 @@ class MarginHead(keras.layers.Layer):
         batch = embeddings.shape[0]
         if batch is not None and shape[0] is not None and shape[0] != batch:
             raise ValueError(f"`labels` has {shape[0]} entries but `embeddings` has {batch} rows.")
-        labels = ops.cast(labels, "int32")
-        values = _concrete(labels)
-        if values is None:
-            valid = ops.logical_and(labels >= 0, labels < self.num_classes)
-            return ops.clip(labels, 0, self.num_classes - 1), valid
-        if values.size and (values.min() < 0 or values.max() >= self.num_classes):
-            raise ValueError(
-                f"`labels` must be in [0, num_classes={self.num_classes}), got values in "
-                f"[{values.min()}, {values.max()}]."
-            )
-        return labels, None
+        values = concrete(labels)
+        if values is not None:
+            check_labels_array("labels", values, self.num_classes)
+            return ops.cast(labels, "int32"), None
+        wide = ops.cast(labels, "float32") if "float" in dtype else labels
+        valid = ops.logical_and(wide >= 0, wide < self.num_classes)
+        if "float" in dtype:
+            valid = ops.logical_and(valid, ops.equal(ops.floor(wide), wide))
+        labels = ops.where(valid, labels, ops.zeros_like(labels))
+        return ops.cast(labels, "int32"), valid
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         if _is_pair(input_shape) and self.sample_rate < 1:
@@ -357,9 +348,8 @@ def _is_pair(value: Any) -> bool:
     return False
 
 
-def _concrete(x: Any) -> np.ndarray | None:
-    """The values of `x` when it is an eager tensor, None when it is symbolic (graph, tracer)."""
-    try:
-        return np.asarray(ops.convert_to_numpy(x))
-    except Exception:
-        return None
+def _cast_finite(x: Any, dtype: str) -> Any:
+    """Casts float32 logits to `dtype`, saturating at its largest finite value (float16)."""
+    if keras.backend.standardize_dtype(dtype) == "float16":
+        x = ops.clip(x, -65504.0, 65504.0)
+    return ops.cast(x, dtype)
