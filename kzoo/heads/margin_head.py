@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import keras
@@ -74,6 +75,7 @@ class MarginHead(keras.layers.Layer):
         sample_rate = check_float("sample_rate", sample_rate, 0.0, 1.0, min_inclusive=False)
         self.sample_rate = float(sample_rate)
         self.seed_generator = keras.random.SeedGenerator() if self.sample_rate < 1 else None
+        self._warned_without_labels = False
 
     def build(self, input_shape: Any) -> None:
         embedding_shape = input_shape[0] if _is_pair(input_shape) else input_shape
@@ -104,6 +106,14 @@ class MarginHead(keras.layers.Layer):
             embeddings, labels = inputs
         else:
             embeddings, labels = inputs, None
+            if training and not self._warned_without_labels and self._has_margin():
+                self._warned_without_labels = True
+                warnings.warn(
+                    f"The margin head {self.name!r} was called without labels while training, so "
+                    "no margin is applied. Call it as head([embeddings, labels]), or train a "
+                    "kzoo.models.MarginModel, whose fit(x, y) passes the labels to its head.",
+                    stacklevel=2,
+                )
         embeddings = ops.cast(embeddings, "float32")
         kernel = ops.cast(self.kernel, "float32")
         if labels is not None:
@@ -245,6 +255,9 @@ class MarginHead(keras.layers.Layer):
             return logits
         target = ops.take(ops.reshape(logits, (-1,)), rows * logits.shape[1] + labels)
         return logits + _target_update(logits, rows, labels, target, target, True)
+
+    def _has_margin(self) -> bool:
+        return type(self).margin_cosine is not MarginHead.margin_cosine
 
     def cosine(self, embeddings: Any, kernel: Any) -> Any:
         """cos θ between each embedding and each class weight, clipped to [-1, 1]."""
