@@ -2,8 +2,10 @@ r"""Step time of instance discrimination: NCE memory bank vs the full non-parame
 
 For each bank size n the script builds the same tiny embedding network (a Dense layer to d,
 then L2 normalisation) followed by `kzoo.layers.NCEMemoryBank` in `"nce"` mode (m noise
-samples, `kzoo.losses.NCELoss`) and in `"softmax"` mode (n-way logits, sparse cross-entropy),
-and times `train_on_batch` (forward, backward, optimizer update, bank gather/scatter).
+samples per instance, `kzoo.losses.NCELoss`), in `"nce"` mode with `share_negatives=True`
+(`nce_shared`: m noise rows per step for the whole batch) and in `"softmax"` mode (n-way
+logits, sparse cross-entropy), and times `train_on_batch` (forward, backward, optimizer
+update, bank gather/scatter).
 The network is deliberately small so the head dominates.
 
     KERAS_BACKEND=jax PYTHONPATH=$PWD python benchmarks/nce_memory_bank.py
@@ -32,11 +34,19 @@ def build(mode: str, n: int, dim: int, negatives: int, input_dim: int) -> keras.
     images = keras.Input((input_dim,))
     ids = keras.Input((), dtype="int32")
     f = keras.layers.UnitNormalization()(keras.layers.Dense(dim)(images))
-    out = NCEMemoryBank(n, num_negatives=negatives, mode=mode, seed=0)([f, ids])
+    shared = mode == "nce_shared"
+    layer = NCEMemoryBank(
+        n,
+        num_negatives=negatives,
+        mode="softmax" if mode == "softmax" else "nce",
+        seed=0,
+        share_negatives=shared,
+    )
+    out = layer([f, ids])
     model = keras.Model([images, ids], out)
     loss = (
         NCELoss(n)
-        if mode == "nce"
+        if mode != "softmax"
         else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     )
     model.compile(keras.optimizers.SGD(0.03, momentum=0.9), loss=loss)
@@ -71,7 +81,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument(
-        "--modes", nargs="+", default=["nce", "softmax"], choices=["nce", "softmax"]
+        "--modes",
+        nargs="+",
+        default=["nce", "nce_shared", "softmax"],
+        choices=["nce", "nce_shared", "softmax"],
     )
     args = parser.parse_args()
 

@@ -47,8 +47,11 @@ class CoCo(MarginHead):
         super().__init__(num_classes, kernel_initializer=kernel_initializer, **kwargs)
         self.alpha = check_positive("alpha", alpha)
 
-    def scale_logits(self, cosine: Any, embeddings: Any, kernel: Any) -> Any:
-        return cosine * self.alpha
+    normalize_embeddings = True
+    normalize_kernel = True
+
+    def logit_scale(self) -> Any:
+        return self.alpha
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

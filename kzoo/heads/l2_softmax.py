@@ -74,9 +74,10 @@ class L2Softmax(MarginHead):
                 trainable=True,
             )
 
-    def scale_logits(self, cosine: Any, embeddings: Any, kernel: Any) -> Any:
-        alpha = self.alpha if self.alpha_weight is None else ops.cast(self.alpha_weight, "float32")
-        return cosine * alpha * self.kernel_norms(kernel)
+    normalize_embeddings = True
+
+    def logit_scale(self) -> Any:
+        return self.alpha if self.alpha_weight is None else ops.cast(self.alpha_weight, "float32")
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

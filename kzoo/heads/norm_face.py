@@ -52,10 +52,13 @@ class NormFace(MarginHead):
                 trainable=True,
             )
 
-    def scale_logits(self, cosine: Any, embeddings: Any, kernel: Any) -> Any:
+    normalize_embeddings = True
+    normalize_kernel = True
+
+    def logit_scale(self) -> Any:
         if self.scale_weight is None:
-            return cosine * self.scale
-        return cosine * ops.cast(self.scale_weight, "float32")
+            return self.scale
+        return ops.cast(self.scale_weight, "float32")
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

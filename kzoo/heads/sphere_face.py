@@ -53,5 +53,4 @@ class SphereFace(LSoftmax):
             **kwargs,
         )
 
-    def scale_logits(self, cosine: Any, embeddings: Any, kernel: Any) -> Any:
-        return cosine * self.embedding_norms(embeddings)
+    normalize_kernel = True

@@ -8,6 +8,7 @@ import numpy as np
 from keras import ops
 
 from kzoo.utils.validation import (
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -76,6 +77,10 @@ class NCEMemoryBank(keras.layers.Layer):
             training batch.
         proximal_weight: λ ≥ 0 of the proximal regulariser. Defaults to 0.
         seed: int seed of the bank initialisation and the noise sampler.
+        share_negatives: `"nce"` mode: draw one set of m noise rows per step for the whole
+            batch (one `(batch, d)·(d, m)` matmul, the bank read once per noise row) instead
+            of m rows per instance (the paper's estimator, `batch·m` rows gathered).
+            Defaults to False.
 
     Example:
     ```python
@@ -101,6 +106,7 @@ class NCEMemoryBank(keras.layers.Layer):
         z: float | None = None,
         proximal_weight: float = 0.0,
         seed: int | None = None,
+        share_negatives: bool = False,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("autocast", False)
@@ -120,6 +126,7 @@ class NCEMemoryBank(keras.layers.Layer):
         self.z = None if z is None else float(z)
         self.proximal_weight = float(proximal_weight)
         self.seed = seed
+        self.share_negatives = check_bool("share_negatives", share_negatives)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape: Any) -> None:
@@ -168,7 +175,30 @@ class NCEMemoryBank(keras.layers.Layer):
         embeddings = ops.cast(embeddings, "float32")
         ids, valid = self._check_ids(ids)
         bank = ops.convert_to_tensor(self.bank)
-        if self.mode == "nce":
+        if self.mode == "nce" and self.share_negatives:
+            noise = keras.random.randint(
+                (self.num_negatives,),
+                0,
+                self.num_instances,
+                dtype="int32",
+                seed=self.seed_generator,
+            )
+            rows = ops.stop_gradient(ops.take(bank, ops.concatenate([ids, noise], axis=0), axis=0))
+            batch = ops.shape(ids)[0]
+            positives, negatives = rows[:batch], rows[batch:]
+            scores = (
+                ops.concatenate(
+                    [
+                        ops.sum(positives * embeddings, axis=-1, keepdims=True),
+                        ops.matmul(embeddings, ops.transpose(negatives)),
+                    ],
+                    axis=1,
+                )
+                / self.temperature
+            )
+            log_z = self._log_z(scores)
+            outputs = scores - log_z
+        elif self.mode == "nce":
             batch = ops.shape(embeddings)[0]
             noise = keras.random.randint(
                 (batch, self.num_negatives),
@@ -184,12 +214,7 @@ class NCEMemoryBank(keras.layers.Layer):
             # so XLA can update the (donated) bank in place instead of copying it.
             positives = rows[:, 0, :]
             scores = ops.einsum("bkd,bd->bk", rows, embeddings) / self.temperature
-            count = ops.cast(ops.size(scores), "float32")
-            estimate = ops.stop_gradient(
-                ops.logsumexp(scores) - ops.log(count) + math.log(self.num_instances)
-            )
-            current = ops.convert_to_tensor(self.log_z)
-            log_z = ops.where(ops.isfinite(current), current, estimate)
+            log_z = self._log_z(scores)
             outputs = scores - log_z
         else:
             positives = ops.stop_gradient(ops.take(bank, ids, axis=0))
@@ -214,6 +239,15 @@ class NCEMemoryBank(keras.layers.Layer):
         if valid is not None:
             outputs = ops.where(valid, outputs, float("nan"))
         return ops.cast(outputs, self.compute_dtype)
+
+    def _log_z(self, scores: Any) -> Any:
+        """The held log Z, or its Monte Carlo estimate `log(n · mean(exp(scores)))` if unset."""
+        count = ops.cast(ops.size(scores), "float32")
+        estimate = ops.stop_gradient(
+            ops.logsumexp(scores) - ops.log(count) + math.log(self.num_instances)
+        )
+        current = ops.convert_to_tensor(self.log_z)
+        return ops.where(ops.isfinite(current), current, estimate)
 
     def _check_ids(self, ids: Any) -> tuple[Any, Any]:
         """Ids in `[0, num_instances)`: checked eagerly; in a compiled step a bad id makes the
@@ -272,6 +306,7 @@ class NCEMemoryBank(keras.layers.Layer):
                 "z": self.z,
                 "proximal_weight": self.proximal_weight,
                 "seed": self.seed,
+                "share_negatives": self.share_negatives,
             }
         )
         return config

@@ -12,6 +12,7 @@ from kzoo.losses.margin_loss import MarginLoss, margin_loss
 from kzoo.losses.multi_similarity_loss import MultiSimilarityLoss
 from kzoo.losses.nce_loss import NCELoss
 from kzoo.losses.ntxent_loss import NTXentLoss
+from kzoo.losses.partial_fc_loss import PartialFCLoss
 from kzoo.losses.proxy_anchor_loss import ProxyAnchorLoss
 from kzoo.losses.sup_con_loss import SupConLoss
 from kzoo.losses.triplet_batch_all_loss import TripletBatchAllLoss, triplet_batch_all_loss
@@ -39,6 +40,7 @@ __all__ = [
     "MarginBeta",
     "MarginLoss",
     "NCELoss",
+    "PartialFCLoss",
     "TRRLoss",
     "TripletBatchAllLoss",
     "TripletHardLoss",

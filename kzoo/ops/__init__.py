@@ -32,3 +32,5 @@ from kzoo.ops.pairwise_distances import canonical_distance as canonical_distance
 from kzoo.ops.pairwise_distances import paired_distances as paired_distances
 from kzoo.ops.pairwise_distances import pairwise_distances as pairwise_distances
 from kzoo.ops.pairwise_distances import safe_sqrt as safe_sqrt
+from kzoo.ops.partial_fc import num_sampled_classes as num_sampled_classes
+from kzoo.ops.partial_fc import sample_classes as sample_classes

@@ -146,3 +146,19 @@ class TestEveryHead(TestCase):
         accuracy = np.mean(np.argmax(inference.predict(x, verbose=0), axis=1) == y)
         assert accuracy > 0.6, accuracy
         self.run_model_saving_test(model, [x, y], atol=1e-4)
+
+
+class TestGenericPath(TestCase):
+    def test_overriding_scale_logits_gives_the_fast_path_logits(self):
+        class OverriddenCosFace(heads.CosFace):
+            def scale_logits(self, cosine, embeddings, kernel):
+                return cosine * self.scale
+
+        x, y = _data()
+        fast, generic = heads.CosFace(4, scale=16.0), OverriddenCosFace(4, scale=16.0)
+        fast.build((None, 3))
+        generic.build((None, 3))
+        generic.kernel.assign(fast.kernel)
+        assert fast._separable() and not generic._separable()
+        self.assertAllClose(generic([x, y]), fast([x, y]), atol=1e-5)
+        self.assertAllClose(generic(x), fast(x), atol=1e-5)

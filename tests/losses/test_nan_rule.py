@@ -58,6 +58,7 @@ BUILDERS = {
         EMB,
     ),
     "NCELoss": lambda: (lambda s: kl.NCELoss(num_instances=100)(LABELS, s), EMB - 3.0),
+    "PartialFCLoss": lambda: (lambda s: kl.PartialFCLoss()(LABELS, s), EMB),
     "TRRLoss": lambda: (
         lambda t: kl.TRRLoss()(LABELS, ops.reshape(t[:, :4], (B, 2, 2))),
         np.abs(EMB),
