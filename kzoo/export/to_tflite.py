@@ -35,6 +35,7 @@ def to_tflite(
     | None = None,
     output_names: Sequence[str] | None = None,
     num_calibration_samples: int = 200,
+    allow_label_inputs: bool = False,
 ) -> ExportReport:
     """Writes `model`'s inference graph (`training=False`) as a `.tflite` with builtin ops only.
 
@@ -59,6 +60,9 @@ def to_tflite(
         output_names: names for the outputs in Keras order; default `model.output_names`
             (or the keys of a dict output).
         num_calibration_samples: how many samples of an array `representative_data` to use.
+        allow_label_inputs: export a graph whose margin head takes a label input (the training
+            graph, margin applied) on purpose, e.g. to check that it converts with builtins only.
+            Refused by default: a phone has no labels.
 
     Returns:
         An `ExportReport`.
@@ -87,12 +91,13 @@ def to_tflite(
             "`model` must be a built Keras model with symbolic `inputs` (functional or Sequential)."
         )
     labels = _label_inputs(model)
-    if labels:
+    if labels and not allow_label_inputs:
         raise ValueError(
             f"`model` takes the label input(s) {labels} of a margin head: that is a training graph "
             "(margin applied, an integer input on the device; label=-1 gives NaN). Export the "
             "label-free inference model instead: a kzoo.models.MarginModel, or the model whose "
-            "head is called as head(embeddings)."
+            "head is called as head(embeddings). Pass allow_label_inputs=True to export it on "
+            "purpose."
         )
     path = os.fspath(path)
     input_names, specs = _input_specs(model)

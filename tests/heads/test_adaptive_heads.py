@@ -148,7 +148,7 @@ def test_tflite_export_with_and_without_labels(name, tmp_path):
     training = keras.Model([emb, lab], head([features, lab]))
     x, y = _data()
     to_tflite(inference, tmp_path / "inference.tflite")
-    to_tflite(training, tmp_path / "training.tflite")
+    to_tflite(training, tmp_path / "training.tflite", allow_label_inputs=True)
     (got,) = run_tflite(tmp_path / "training.tflite", [x, y]).values()
     np.testing.assert_allclose(got, _num(training([x, y], training=False)), atol=1e-3, rtol=1e-4)
     (got,) = run_tflite(tmp_path / "inference.tflite", x).values()
