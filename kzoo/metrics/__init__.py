@@ -2,12 +2,17 @@
 
 from kzoo.metrics.accuracy_calculator import AccuracyCalculator
 from kzoo.metrics.retrieval import map_at_r, recall_at_k
+from kzoo.metrics.verification import best_threshold, kfold_accuracy, pair_scores, tar_at_far
 from kzoo.metrics.weighted_knn import weighted_knn_accuracy, weighted_knn_predict
 
 __all__ = [
     "AccuracyCalculator",
+    "best_threshold",
+    "kfold_accuracy",
     "map_at_r",
+    "pair_scores",
     "recall_at_k",
+    "tar_at_far",
     "weighted_knn_accuracy",
     "weighted_knn_predict",
 ]
