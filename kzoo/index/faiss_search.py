@@ -44,6 +44,10 @@ class FaissSearch:
             raise ValueError(f"faiss_index={factory!r} is not a faiss factory string: {e}") from e
         self._apply_params()
 
+    def set_params(self, search_params: str | None) -> None:
+        self.search_params = search_params
+        self._apply_params()
+
     def _apply_params(self) -> None:
         if self.search_params:
             import faiss

@@ -76,7 +76,7 @@ class Index:
         self.distance = distance
         self.backend = backend
         self.faiss_index = faiss_index
-        self.search_params = search_params
+        self._search_params = search_params
         self.batch_size = batch_size
         self.calibration: Calibration | None = None
         self._embeddings = np.zeros((0, 0), np.float32)
@@ -84,6 +84,17 @@ class Index:
         self._data: np.ndarray | None = None
         self._faiss: FaissSearch | None = None
         self._faiss_count = 0
+
+    @property
+    def search_params(self) -> str | None:
+        """faiss search parameters; setting them applies them to the built index."""
+        return self._search_params
+
+    @search_params.setter
+    def search_params(self, value: str | None) -> None:
+        self._search_params = value
+        if self._faiss is not None:
+            self._faiss.set_params(value)
 
     @property
     def uses_faiss(self) -> bool:

@@ -171,6 +171,8 @@ def test_approximate_faiss_index_finds_most_neighbors():
         recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, want, strict=True)])
         assert recall > 0.9
     np.testing.assert_array_equal(ivf.search(q, 10)[1], want)  # nprobe = all lists: exact
+    ivf.search_params = "nprobe=1"
+    assert ivf.search_params == "nprobe=1" and ivf._faiss.index.nprobe == 1
 
 
 def test_bad_inputs():
