@@ -4,8 +4,9 @@ Gallery: the 60,000 Fashion-MNIST training images; queries: the 10,000 test imag
 by a zoo model (`--source model`, default `arcface_resnet20.fashion_mnist`, loaded from the
 local Hub mirror) or as pixels through a fixed Gaussian random projection (`--source pixels`).
 Ground truth is exact cosine search (`Index(backend="exact")`, keras.ops). For each index:
-build time, search time per query, recall@1 and recall@k (share of the exact k nearest found),
-and precision@1 (the nearest item's label is the query's).
+build time, search time per query, recall@1 and recall@k (share of the k items returned that are
+as near as the exact k-th neighbour, so that ties between equally distant items do not count as
+misses), and precision@1 (the nearest item's label is the query's).
 
     PYTHONPATH=$PWD KZOO_DATA=/path/to/datasets python benchmarks/index_recall.py \
         --output benchmarks/results/index_recall.md
@@ -14,6 +15,7 @@ and precision@1 (the nearest item's label is the query's).
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 
@@ -23,7 +25,6 @@ INDEXES = [
     ("Flat", [None]),
     ("HNSW32", ["efSearch=16", "efSearch=64", "efSearch=256"]),
     ("IVF1024,Flat", ["nprobe=1", "nprobe=8", "nprobe=32"]),
-    ("IVF1024,PQ32", ["nprobe=8", "nprobe=32"]),
 ]
 
 
@@ -56,7 +57,8 @@ def embeddings(source: str, model_name: str) -> tuple[np.ndarray, ...]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", choices=("model", "pixels"), default="model")
-    parser.add_argument("--model", default="arcface_resnet20.fashion_mnist")
+    parser.add_argument("--model", default="sphereface_resnet20.fashion_mnist")
+    parser.add_argument("--cache", default=None, help="an .npz to keep the embeddings in")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--output", default=None)
     args = parser.parse_args()
@@ -67,14 +69,20 @@ def main() -> None:
     from kzoo.index import Index
 
     t = time.perf_counter()
-    gallery, y_gallery, queries, y_queries = embeddings(args.source, args.model)
+    if args.cache and os.path.exists(args.cache):
+        with np.load(args.cache) as f:
+            gallery, y_gallery, queries, y_queries = (f[n] for n in ("g", "yg", "q", "yq"))
+    else:
+        gallery, y_gallery, queries, y_queries = embeddings(args.source, args.model)
+        if args.cache:
+            np.savez(args.cache, g=gallery, yg=y_gallery, q=queries, yq=y_queries)
     embed_s = time.perf_counter() - t
     k = args.k
 
     exact = Index(backend="exact")
     exact.add(gallery, labels=y_gallery)
     t = time.perf_counter()
-    _, truth = exact.search(queries, k)
+    truth_d, truth = exact.search(queries, k)
     exact_ms = (time.perf_counter() - t) / len(queries) * 1e3
     rows = [
         (
@@ -97,10 +105,10 @@ def main() -> None:
         for p in params:
             index.search_params = p
             t = time.perf_counter()
-            _, found = index.search(queries, k)
+            found_d, found = index.search(queries, k)
             ms = (time.perf_counter() - t) / len(queries) * 1e3
-            r1 = np.mean(found[:, 0] == truth[:, 0])
-            rk = np.mean([len(set(a) & set(b)) / k for a, b in zip(found, truth, strict=True)])
+            r1 = np.mean(found_d[:, 0] <= truth_d[:, 0] + 1e-5)
+            rk = np.mean(found_d <= truth_d[:, -1:] + 1e-5)
             p1 = np.mean(y_gallery[found[:, 0]] == y_queries)
             rows.append((factory, p or "-", build_s, ms, r1, rk, p1))
 
@@ -116,9 +124,9 @@ def main() -> None:
         + (f"embeddings of `{args.model}`" if args.source == "model" else "random projections")
         + f" (embedding took {embed_s:.0f} s), cosine distance. faiss {faiss.__version__}, "
         f"Keras {keras.__version__} ({keras.backend.backend()}), {platform.processor() or 'CPU'}, "
-        "2 shared CPU cores (timings are indicative only). Recall@k: share of the exact k "
-        "nearest neighbours the index returns; precision@1: the nearest item has the query's "
-        "label.",
+        "2 shared CPU cores under heavy load (timings are indicative only). Recall@k: share of "
+        "the k items returned that are as near as the exact k-th neighbour (1e-5 tolerance, so "
+        "ties are not misses); precision@1: the nearest item has the query's label.",
         "",
         "| index | search params | build s | search ms/query | recall@1 "
         f"| recall@{k} | precision@1 |",
