@@ -172,7 +172,7 @@ class NCEMemoryBank(keras.layers.Layer):
         embeddings, ids = inputs
         embeddings = ops.cast(embeddings, "float32")
         ids = ops.reshape(ops.cast(ids, "int32"), (-1,))
-        bank = ops.convert_to_tensor(self.bank)
+        bank = ops.cast(self.bank, "float32")  # mixed policies autocast it to the compute dtype
         if self.mode == "nce":
             batch = ops.shape(embeddings)[0]
             noise = keras.random.randint(
