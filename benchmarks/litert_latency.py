@@ -106,7 +106,9 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.zoo:
-        from kzoo.zoo import load, load_data, local_hub
+        from kzoo.evaluation import load_data
+        from kzoo.hub import local_hub
+        from kzoo.zoo import load
 
         with local_hub():
             model = load(args.zoo, progress=False)

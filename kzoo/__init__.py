@@ -3,8 +3,10 @@
 from kzoo import (
     callbacks,
     datasets,
+    evaluation,
     export,
     heads,
+    hub,
     index,
     layers,
     losses,
@@ -12,6 +14,7 @@ from kzoo import (
     miners,
     models,
     ops,
+    publishing,
     testing,
     zoo,
 )
@@ -22,8 +25,10 @@ __all__ = [
     "__version__",
     "callbacks",
     "datasets",
+    "evaluation",
     "export",
     "heads",
+    "hub",
     "index",
     "info",
     "layers",
@@ -34,6 +39,7 @@ __all__ = [
     "miners",
     "models",
     "ops",
+    "publishing",
     "testing",
     "zoo",
 ]

@@ -52,11 +52,12 @@ import numpy as np
 
 import kzoo
 from kzoo.callbacks import WeightedKNNMonitor
+from kzoo.evaluation.data_path import load_split, preprocess
+from kzoo.evaluation.weighted_knn import weighted_knn
 from kzoo.layers import NCEMemoryBank
 from kzoo.losses import NCELoss
 from kzoo.models import build_embedding_model
-from kzoo.zoo.evaluation import load_split, preprocess
-from kzoo.zoo.knn_evaluation import weighted_knn
+from kzoo.zoo.entry_fields import InputSpec
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.recipe import recipe_record
 
@@ -65,7 +66,8 @@ INSTDISC = (
     "1805.01978",
 )
 RESNET = ("Deep Residual Learning for Image Recognition", "1512.03385")
-INPUT_SPEC = {"shape": [28, 28, 1], "dtype": "float32", "scale": 1 / 255, "offset": 0.0}
+INPUT = {"shape": [28, 28, 1], "dtype": "float32", "scale": 1 / 255, "offset": 0.0}
+INPUT_SPEC = InputSpec.from_dict(INPUT)
 
 
 def model_key(args: argparse.Namespace) -> str:
@@ -220,7 +222,7 @@ def entry_fields(
         objective = "exact softmax over a memory bank"
     return {
         "architecture": {"builder": "embedding_model", "kwargs": architecture_kwargs(args)},
-        "input": dict(INPUT_SPEC),
+        "input": dict(INPUT),
         "outputs": ["embedding"],
         "embedding_size": args.embedding_dim,
         "classes": None,
@@ -328,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
 
     fields = entry_fields(args, embedder, argv)
     key = model_key(args)
-    probe = ModelEntry(key, {**fields, "metrics": {}})
+    probe = ModelEntry.unpublished(key, {**fields, "metrics": {}})
     metrics = weighted_knn(embedder, probe, limit=args.eval_limit, **fields["eval"]["kwargs"])
     print(f"{key} test: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items())))
     fields["metrics"] = {k: round(float(v), 4) for k, v in metrics.items()}

@@ -24,8 +24,10 @@ import numpy as np
 
 import kzoo
 from kzoo.callbacks import MarginLambdaScheduler
+from kzoo.evaluation.classification import classification
+from kzoo.evaluation.data_path import load_split, predict, preprocess
 from kzoo.models import HEADS, build_margin_classifier, training_model
-from kzoo.zoo.evaluation import classification, load_split, predict, preprocess
+from kzoo.zoo.entry_fields import InputSpec
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.recipe import recipe_record
 
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     images, labels = load_split(args.dataset, "train")
     if args.train_limit:
         images, labels = images[: args.train_limit], labels[: args.train_limit]
-    x, y = preprocess(images, input_spec), labels.astype("int32")
+    x, y = preprocess(images, InputSpec.from_dict(input_spec)), labels.astype("int32")
 
     if args.backbone == "lsoftmax_cnn" and args.conv != "plain":
         raise SystemExit("--conv applies to the resnet_cifar backbone only")
@@ -260,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     callbacks = [
         TestAccuracy(
             model,
-            preprocess(test_x, input_spec),
+            preprocess(test_x, InputSpec.from_dict(input_spec)),
             test_y,
             steps_per_epoch=steps // args.epochs,
             points_per_epoch=args.curve_points,
@@ -293,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
 
     fields = entry_fields(args, model, input_spec, argv)
     key = model_key(args)
-    probe = ModelEntry(key, {**fields, "metrics": {}})
+    probe = ModelEntry.unpublished(key, {**fields, "metrics": {}})
     metrics = classification(model, probe)
     print(f"{key} test: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items())))
     fields["metrics"] = {k: round(float(v), 4) for k, v in metrics.items()}

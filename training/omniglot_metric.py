@@ -45,17 +45,13 @@ import numpy as np
 
 import kzoo
 from kzoo.datasets import MPerClassSampler, SampledDataset, load_omniglot
+from kzoo.datasets.omniglot import HELDOUT_ALPHABETS, alphabet_mask, load_evaluation_drawings
+from kzoo.evaluation.data_path import predict, preprocess
+from kzoo.evaluation.omniglot_one_shot import omniglot_one_shot, one_shot_accuracy
 from kzoo.losses import MarginBeta, MarginLoss, TripletHardLoss, TripletSemiHardLoss
 from kzoo.models import build_embedding_model, build_margin_classifier, training_model
-from kzoo.zoo.evaluation import predict, preprocess
+from kzoo.zoo.entry_fields import InputSpec
 from kzoo.zoo.model_entry import ModelEntry
-from kzoo.zoo.omniglot_evaluation import (
-    HELDOUT_ALPHABETS,
-    alphabet_mask,
-    load_evaluation_drawings,
-    omniglot_one_shot,
-    one_shot_accuracy,
-)
 from kzoo.zoo.recipe import recipe_record
 
 METHODS = ("triplet", "margin_dws", "arcface")
@@ -317,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     images, labels, names, alphabets = training_data(args.split)
-    x = preprocess(images, INPUT)
+    x = preprocess(images, InputSpec.from_dict(INPUT))
     num_classes = len(names)
     print(f"training on {len(x)} drawings of {num_classes} characters ({', '.join(alphabets)})")
     model, trainer, loss, arch = build(args, num_classes)
@@ -336,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if args.monitor_episodes:
         ev_images, ev_labels, ev_drawers, _ = load_evaluation_drawings()
-        ev_x = preprocess(ev_images, INPUT)
+        ev_x = preprocess(ev_images, InputSpec.from_dict(INPUT))
         callbacks.append(OneShotMonitor(model, ev_x, ev_labels, ev_drawers, args.monitor_episodes))
     callbacks += [
         keras.callbacks.BackupAndRestore(os.path.join(args.out, "backup")),
@@ -360,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
 
     key = model_key(args)
     fields = entry_fields(args, model, arch, num_classes, names, alphabets, argv)
-    probe = ModelEntry(key, {**fields, "metrics": {}})
+    probe = ModelEntry.unpublished(key, {**fields, "metrics": {}})
     kwargs = fields["eval"]["kwargs"]
     measured = omniglot_one_shot(model, probe, progress=False, **kwargs)
     sliced = omniglot_one_shot(model, probe, limit=args.ci_limit, progress=False, **kwargs)

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         model, entry = os.path.join(args.out, "model.keras"), os.path.join(args.out, "entry.json")
         publish = ["publish", args.key, "--model", model, "--entry", entry, "--tag", args.tag]
         kzoo(*publish, *(["--default"] if args.default else []))
-    from kzoo.zoo import local_hub
+    from kzoo.hub import local_hub
 
     with local_hub():
         kzoo("eval", args.key, "--record", "--no-progress")

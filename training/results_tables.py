@@ -13,8 +13,8 @@ import glob
 import os
 import sys
 
-from kzoo.export.export_summary import scores_logits
 from kzoo.zoo import Manifest
+from kzoo.zoo.export_record import scores_logits
 
 HEADS = ("softmax", "lsoftmax", "sphereface", "normface", "l2softmax", "coco", "cosface", "arcface")
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -24,15 +24,19 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _exports(entry) -> dict:
+    return {name: e.to_dict() for name, e in (entry.exports or {}).items()}
+
+
 def _epochs(entry) -> str:
-    return str(entry.recipe.get("args", {}).get("epochs", "-"))
+    return str((entry.recipe.args or {}).get("epochs", "-"))
 
 
 def zoo_table(manifest: Manifest) -> str:
     rows = ["| model | metrics (`kzoo eval NAME`) | trained with |", "|---|---|---|"]
     for key, entry in sorted(manifest.entries.items()):
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in sorted(entry.metrics.items()))
-        rows.append(f"| `{key}` | {metrics} | `{entry.recipe.get('command', '-')}` |")
+        rows.append(f"| `{key}` | {metrics} | `{entry.recipe.command or '-'}` |")
     return "\n".join(rows)
 
 
@@ -142,7 +146,7 @@ def exports_table(manifest: Manifest) -> str:
     ]
     for key, entry in sorted(manifest.entries.items()):
         for name, e in sorted(
-            entry.data.get("exports", {}).items(), key=lambda kv: kv[1]["size_bytes"], reverse=True
+            _exports(entry).items(), key=lambda kv: kv[1]["size_bytes"], reverse=True
         ):
             accuracy = (
                 f"{e['accuracy_keras']:.4f} → {e['accuracy_litert']:.4f}"
@@ -164,7 +168,7 @@ def int8_table(manifest: Manifest) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for key, entry in sorted(manifest.entries.items()):
-        exports = entry.data.get("exports", {})
+        exports = _exports(entry)
         fp16, int8 = exports.get("tflite-fp16"), exports.get("tflite-int8")
         if not (fp16 and int8 and "accuracy_keras" in int8):
             rows.append(f"| `{key}` | not exported | | | | | |")

@@ -30,15 +30,16 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import keras  # noqa: E402
 
 import kzoo  # noqa: E402
-from kzoo.datasets.trr_synthetic import TRR_NUM_CLASSES, TRR_NUM_FEATURES  # noqa: E402
-from kzoo.zoo.model_entry import ModelEntry  # noqa: E402
-from kzoo.zoo.recipe import recipe_record  # noqa: E402
-from kzoo.zoo.trr_evaluation import (  # noqa: E402
+from kzoo.datasets.trr_synthetic import (  # noqa: E402
+    TRR_NUM_CLASSES,
+    TRR_NUM_FEATURES,
     fingerprint_labels,
     generator_parameters,
-    trr_synthetic_evaluator,
     validation_split,
 )
+from kzoo.evaluation.trr_synthetic import trr_synthetic  # noqa: E402
+from kzoo.zoo.model_entry import ModelEntry  # noqa: E402
+from kzoo.zoo.recipe import recipe_record  # noqa: E402
 from training.trr_table1 import VARIANTS, add_training_args, train  # noqa: E402
 
 NAMES = {"none": "No TRR", "trr": "TRR", "trr_new": "TRR_new"}
@@ -137,10 +138,8 @@ def entry_fields(
 
 
 def measure(model: keras.Model, key: str, fields: dict, limit: int | None) -> dict[str, float]:
-    probe = ModelEntry(key, {**fields, "metrics": {}})
-    metrics = trr_synthetic_evaluator(
-        model, probe, limit=limit, progress=False, **fields["eval"]["kwargs"]
-    )
+    probe = ModelEntry.unpublished(key, {**fields, "metrics": {}})
+    metrics = trr_synthetic(model, probe, limit=limit, progress=False, **fields["eval"]["kwargs"])
     return {k: round(float(v), 4) for k, v in sorted(metrics.items())}
 
 

@@ -1,4 +1,4 @@
-"""Options shared by the zoo subcommands; ZooError → a message and exit status 2."""
+"""Options shared by the zoo subcommands; ZooError, HubError → a message and exit status 2."""
 
 from __future__ import annotations
 
@@ -17,15 +17,16 @@ def add_manifest_option(parser: argparse.ArgumentParser) -> None:
 
 
 def zoo_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Prints a ZooError's message (no traceback) and returns exit status 2."""
+    """Prints a ZooError's or HubError's message (no traceback) and returns exit status 2."""
 
     @functools.wraps(run)
     def wrapper(args: argparse.Namespace) -> int:
-        from kzoo.zoo import ZooError
+        from kzoo.hub.errors import HubError
+        from kzoo.zoo.errors import ZooError
 
         try:
             return run(args)
-        except ZooError as err:
+        except (ZooError, HubError) as err:
             print(f"kzoo {args.command}: {type(err).__name__}: {err}", file=sys.stderr)
             return 2
 

@@ -54,47 +54,43 @@ def _fmt(value) -> str:
 def run(args: argparse.Namespace) -> int:
     import contextlib
 
-    from kzoo.zoo import evaluate, local_hub
+    from kzoo.evaluation.evaluate import evaluate
+    from kzoo.hub.olah_server import local_hub
+    from kzoo.zoo.loading import get_manifest
 
+    manifest = get_manifest(args.manifest)
+    entry = manifest.resolve(args.name)
     serving = local_hub(args.hub_dir) if args.local_hub else contextlib.nullcontext()
     with serving:
-        report = _evaluate(evaluate, args)
+        report = evaluate(
+            entry,
+            limit=args.limit,
+            progress=not args.no_progress,
+            revision=args.revision,
+            pretrained=not args.random_weights,
+            data_dir=args.data_dir,
+        )
     if args.record:
-        _record(report, args)
+        _record(report, args, manifest, entry)
     return _print(report, args)
 
 
-def _record(report: dict, args: argparse.Namespace) -> None:
-    from kzoo.zoo import Manifest
+def _record(report: dict, args: argparse.Namespace, manifest, entry) -> None:
+    from kzoo.zoo.entry_fields import CiEval
 
-    manifest = Manifest.load(args.manifest)
-    data = manifest.entries[report["key"]].to_dict()
     measured = {
         r["metric"]: round(float(r["measured"]), 4)
         for r in report["rows"]
         if r["measured"] is not None
     }
-    command = f"kzoo eval {report['key']}" + (f" --limit {args.limit}" if args.limit else "")
+    command = f"kzoo eval {entry.key}" + (f" --limit {args.limit}" if args.limit else "")
     if args.limit:
-        data["ci_eval"] = {"limit": args.limit, "metrics": measured, "command": command}
+        entry = entry.replace(ci_eval=CiEval(args.limit, measured, command))
     else:
-        data["metrics"] = measured
-        data["metrics_command"] = command
-    manifest.set_entry(report["key"], data)
+        entry = entry.replace(metrics=measured, metrics_command=command)
+    manifest.set_entry(entry.key, entry)
     manifest.save()
-    print(f"recorded {sorted(measured)} for {report['key']} in {manifest.path}")
-
-
-def _evaluate(evaluate, args: argparse.Namespace) -> dict:
-    return evaluate(
-        args.name,
-        limit=args.limit,
-        progress=not args.no_progress,
-        manifest=args.manifest,
-        revision=args.revision,
-        pretrained=not args.random_weights,
-        data_dir=args.data_dir,
-    )
+    print(f"recorded {sorted(measured)} for {entry.key} in {manifest.path}")
 
 
 def _print(report: dict, args: argparse.Namespace) -> int:

@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         # Conversion needs the TensorFlow backend; weights load there from any backend.
         env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
         return subprocess.call([sys.executable, "-m", "kzoo.cli.main", *_argv(args)], env=env)
-    from kzoo.export.zoo_export import export_zoo_model
+    from kzoo.evaluation.data_path import load_data
+    from kzoo.export.export_verified import export_verified
+    from kzoo.zoo.loading import get_manifest, load
 
     if args.record and args.no_verify:
         print(
@@ -68,15 +70,20 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         raise SystemExit(2)
-    num_test = args.num_test or (None if args.record else 2000)
-    manifest = getattr(args, "manifest", None)
-    result = export_zoo_model(
-        args.name,
-        args.output,
+    manifest = get_manifest(getattr(args, "manifest", None))
+    entry = manifest.resolve(args.name)
+    model = load(entry, progress=False)
+    needs_data = not args.no_verify or args.quantize == "int8"
+    (x_train, _), (x_test, y_test) = load_data(entry) if needs_data else ((None, None),) * 2
+    result = export_verified(
+        model,
+        args.output or f"{args.name.replace('/', '_')}-{args.quantize}.tflite",
         quantize=args.quantize,
-        verify=not args.no_verify,
-        num_test=num_test,
-        manifest=manifest,
+        x_test=None if args.no_verify else x_test,
+        y_test=None if args.no_verify else y_test,
+        x_calibration=x_train,
+        num_test=args.num_test or (None if args.record else 2000),
+        name=args.name,
     )
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.json:
@@ -84,22 +91,18 @@ def run(args: argparse.Namespace) -> int:
             f.write(text + "\n")
     print(text)
     if args.record:
-        _record(result, args)
+        _record(result, args, manifest, entry)
     return 0
 
 
-def _record(result: dict, args: argparse.Namespace) -> None:
-    from kzoo.export.export_summary import export_summary, scores_logits
-    from kzoo.zoo import Manifest
+def _record(result: dict, args: argparse.Namespace, manifest, entry) -> None:
+    from kzoo.zoo.export_record import export_record
 
-    manifest = Manifest.load(getattr(args, "manifest", None))
-    entry = manifest.resolve(args.name)
     command = f"kzoo export {entry.key} --quantize {args.quantize} --record"
     if args.num_test:
         command += f" --num-test {args.num_test}"
-    data = entry.to_dict()
-    summary = export_summary(result, command, score_logits=scores_logits(entry.metrics))
-    data.setdefault("exports", {})[f"tflite-{args.quantize}"] = summary
-    manifest.set_entry(entry.key, data)
+    record = export_record(result, entry.metrics, command)
+    exports = {**(entry.exports or {}), f"tflite-{args.quantize}": record}
+    manifest.set_entry(entry.key, entry.replace(exports=exports))
     manifest.save()
     print(f"recorded exports['tflite-{args.quantize}'] for {entry.key} in {manifest.path}")

@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 @zoo_errors
 def serve_run(args: argparse.Namespace) -> int:
-    from kzoo.zoo.olah_server import OlahServer
+    from kzoo.hub.olah_server import OlahServer
 
     server = OlahServer(args.hub_dir, host=args.host, port=args.port).start()
     try:

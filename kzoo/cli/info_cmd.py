@@ -18,32 +18,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 @zoo_errors
 def run(args: argparse.Namespace) -> int:
-    from kzoo.zoo import info
+    from kzoo.zoo.loading import get_manifest, info
 
-    entry = info(args.name, manifest=args.manifest)
+    manifest = get_manifest(args.manifest)
+    entry = manifest.resolve(args.name)
     if args.json:
-        print(json.dumps(entry, indent=2))
+        print(json.dumps(info(entry.key, manifest=manifest), indent=2))
         return 0
-    print(f"{entry['key']}{'  (default tag)' if entry['default'] else ''}")
-    print(f"  repository   {entry['repo_id']} @ {entry['revision'] or 'unpublished'}")
+    default = manifest.default_tags.get(entry.name) == entry.tag
+    print(f"{entry.key}{'  (default tag)' if default else ''}")
+    print(f"  repository   {entry.repo_id} @ {entry.revision or 'unpublished'}")
+    print(f"  input        {tuple(entry.input.shape)} {entry.input.dtype}")
     print(
-        f"  input        {tuple(entry['input']['shape'])} {entry['input'].get('dtype', 'float32')}"
+        f"  outputs      {', '.join(entry.outputs)} (embedding {entry.embedding_size}-d"
+        + (f", {entry.classes} classes)" if entry.classes else ")")
     )
-    print(
-        f"  outputs      {', '.join(entry['outputs'])} (embedding {entry['embedding_size']}-d"
-        + (f", {entry['classes']} classes)" if entry["classes"] else ")")
-    )
-    print(
-        f"  architecture {entry['architecture']['builder']} "
-        f"{json.dumps(entry['architecture'].get('kwargs', {}))}"
-    )
-    ev = entry["eval"]
-    print(f"  evaluation   {ev['evaluator']} on {ev['dataset']}/{ev['split']}")
-    for metric, value in sorted(entry["metrics"].items()):
+    arch = entry.architecture
+    print(f"  architecture {arch.builder} {json.dumps(arch.kwargs)}")
+    ev = entry.eval
+    print(f"  evaluation   {ev.evaluator} on {ev.dataset}/{ev.split}")
+    for metric, value in sorted(entry.metrics.items()):
         print(f"    {metric:20s} {value:.4f}")
-    recipe = entry["recipe"]
-    if recipe.get("command"):
-        print(f"  recipe       {recipe['command']}")
-    for name, spec in sorted(entry["files"].items()):
-        print(f"  file         {name:18s} {spec['size']:>10d} B  sha256 {spec['sha256']}")
+    if entry.recipe.command:
+        print(f"  recipe       {entry.recipe.command}")
+    for name, spec in sorted(entry.files.items()):
+        print(f"  file         {name:18s} {spec.size:>10d} B  sha256 {spec.sha256}")
     return 0

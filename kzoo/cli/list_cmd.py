@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 @zoo_errors
 def run(args: argparse.Namespace) -> int:
-    from kzoo.zoo import get_manifest
+    from kzoo.zoo.loading import get_manifest
 
     manifest = get_manifest(args.manifest)
     keys = [k for k in manifest.names() if args.pattern is None or fnmatch.fnmatch(k, args.pattern)]
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                 "*" if manifest.default_tags.get(e.name) == e.tag else "",
                 str(e.embedding_size),
                 str(e.classes or "-"),
-                f"{e.eval['dataset']}/{e.eval['split']}",
+                f"{e.eval.dataset}/{e.eval.split}",
                 metrics,
                 (e.revision or "unpublished")[:12],
             )

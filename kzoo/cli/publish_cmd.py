@@ -41,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 @zoo_errors
 def run(args: argparse.Namespace) -> int:
     if args.card_only:
-        from kzoo.zoo.publish import refresh_card
+        from kzoo.publishing.publish import refresh_card
 
         entry = refresh_card(args.name, manifest=args.manifest, hub_dir=args.hub_dir, tag=args.tag)
         print(f"updated the card of {entry.key}: {entry.repo_id} @ {entry.revision}")
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     import keras
 
     import kzoo  # noqa: F401 - registers kzoo's layers for safe-mode loading
-    from kzoo.zoo.publish import publish
+    from kzoo.publishing.publish import publish
 
     fields = None
     if args.entry:
@@ -74,6 +74,6 @@ def run(args: argparse.Namespace) -> int:
         f"published {entry.key}: {entry.repo_id} @ {entry.revision}"
         + (f" (tag {args.tag})" if args.tag else "")
     )
-    if entry.data.get("hub_revision"):
-        print(f"uploaded to the Hub: {entry.repo_id} @ {entry.data['hub_revision']}")
+    if entry.hub_revision:
+        print(f"uploaded to the Hub: {entry.repo_id} @ {entry.hub_revision}")
     return 0

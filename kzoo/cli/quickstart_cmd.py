@@ -59,22 +59,24 @@ def run(args: argparse.Namespace) -> int:
     import contextlib
 
     from kzoo import datasets
-    from kzoo.zoo import evaluate, get_manifest, load, local_hub
-    from kzoo.zoo.evaluation import load_split, predict, preprocess
+    from kzoo.evaluation.data_path import load_split, predict, preprocess
+    from kzoo.evaluation.evaluate import evaluate
+    from kzoo.hub.olah_server import local_hub
+    from kzoo.zoo.loading import get_manifest, load
 
     entry = get_manifest(args.manifest).resolve(args.name)
     print(f"{entry.key}: {entry.repo_id} @ {entry.revision[:12]}")
-    print(entry.data.get("description", ""))
+    print(entry.description or "")
     with contextlib.nullcontext() if args.remote else local_hub():
-        report = evaluate(entry.key, manifest=args.manifest, data_dir=args.data_dir)
-        model = load(entry.key, manifest=args.manifest, progress=False)
+        model = load(entry, progress=False)
+        report = evaluate(entry, data_dir=args.data_dir, model=model)
     status = _print(report, args)
-    images, labels = load_split(entry.eval["dataset"], entry.eval["split"], args.data_dir)
+    images, labels = load_split(entry.eval.dataset, entry.eval.split, args.data_dir)
     x = preprocess(images[: args.points], entry.input)
     embeddings = predict(model, x, progress=False)[0]
     names = (
         datasets.FASHION_MNIST_CLASSES
-        if entry.eval["dataset"] == "fashion_mnist"
+        if entry.eval.dataset == "fashion_mnist"
         else [str(i) for i in range(10)]
     )
     title = f"{entry.key}: {entry.embedding_size}-d embeddings of {len(x)} test images (PCA)"

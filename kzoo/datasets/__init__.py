@@ -2,6 +2,12 @@
 
 from kzoo.datasets.att_faces import load_att_faces
 from kzoo.datasets.data_files import DatasetFileError, data_dirs, data_file
+from kzoo.datasets.dataset_registry import (
+    UnknownDatasetError,
+    get_dataset,
+    register_dataset,
+    registered_datasets,
+)
 from kzoo.datasets.fashion_mnist import (
     FASHION_MNIST_CLASSES,
     FASHION_MNIST_MEAN,
@@ -10,7 +16,7 @@ from kzoo.datasets.fashion_mnist import (
 )
 from kzoo.datasets.m_per_class_sampler import MPerClassSampler
 from kzoo.datasets.mnist import MNIST_MEAN, MNIST_STD, load_mnist
-from kzoo.datasets.omniglot import OmniglotData, load_omniglot
+from kzoo.datasets.omniglot import HELDOUT_ALPHABETS, OmniglotData, load_omniglot
 from kzoo.datasets.sampled_dataset import SampledDataset
 from kzoo.datasets.triplet_sampler import TripletSampler
 from kzoo.datasets.trr_synthetic import trr_synthetic
@@ -20,17 +26,22 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "FASHION_MNIST_MEAN",
     "FASHION_MNIST_STD",
+    "HELDOUT_ALPHABETS",
     "MNIST_MEAN",
     "MNIST_STD",
     "MPerClassSampler",
     "OmniglotData",
     "SampledDataset",
     "TripletSampler",
+    "UnknownDatasetError",
     "data_dirs",
     "data_file",
+    "get_dataset",
     "load_att_faces",
     "load_fashion_mnist",
     "load_mnist",
     "load_omniglot",
+    "register_dataset",
+    "registered_datasets",
     "trr_synthetic",
 ]

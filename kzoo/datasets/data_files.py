@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
+
+from kzoo.utils.file_digest import sha256_file
 
 # Published files, pinned: (subdirectory, filename) -> sha256.
 FILES: dict[tuple[str, str], str] = {
@@ -86,14 +87,6 @@ def data_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     return dirs
 
 
-def sha256sum(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk_size), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _how_to_provide(dataset: str, filename: str, dirs: list[Path]) -> str:
     return (
         f"Put {filename} from {SOURCES[dataset]} into {dirs[0] / dataset}/, "
@@ -125,7 +118,7 @@ def data_file(dataset: str, filename: str, data_dir: str | os.PathLike | None = 
     cache_key = (str(found.resolve()), stat.st_size, stat.st_mtime_ns)
     expected = FILES[key]
     if _verified.get(cache_key) != expected:
-        actual = sha256sum(found)
+        actual = sha256_file(found)
         if actual != expected:
             raise DatasetFileError(
                 f"Dataset file {found} is corrupt or not the published file: sha256 "

@@ -4,7 +4,8 @@ import os
 
 import numpy as np
 
-from kzoo.datasets.idx import load_idx_dataset
+from kzoo.datasets.dataset_registry import register_dataset
+from kzoo.datasets.idx import load_idx_dataset, train_test_split
 
 FASHION_MNIST_MEAN = 0.2860
 FASHION_MNIST_STD = 0.3530
@@ -38,3 +39,6 @@ def load_fashion_mnist(
     Benchmarking Machine Learning Algorithms", arXiv:1708.07747, 2017.
     """
     return load_idx_dataset("fashion_mnist", data_dir)
+
+
+register_dataset("fashion_mnist", train_test_split(load_fashion_mnist))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -49,3 +50,17 @@ def load_idx_dataset(
         y = read_idx(data_file(dataset, f"{split}-labels-idx1-ubyte.gz", data_dir))
         arrays.append((x, y))
     return arrays[0], arrays[1]
+
+
+def train_test_split(
+    loader: Callable[..., tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]],
+) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+    """A registered dataset's `fn(split, data_dir=None)` from a `keras.datasets`-style loader."""
+
+    def load_split(
+        split: str, data_dir: str | os.PathLike | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        train, test = loader(data_dir)
+        return train if split == "train" else test
+
+    return load_split

@@ -4,7 +4,8 @@ import os
 
 import numpy as np
 
-from kzoo.datasets.idx import load_idx_dataset
+from kzoo.datasets.dataset_registry import register_dataset
+from kzoo.datasets.idx import load_idx_dataset, train_test_split
 
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
@@ -29,3 +30,6 @@ def load_mnist(
     (60000, 28, 28)
     """
     return load_idx_dataset("mnist", data_dir)
+
+
+register_dataset("mnist", train_test_split(load_mnist))

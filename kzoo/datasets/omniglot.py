@@ -3,12 +3,16 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from kzoo.datasets.data_files import DatasetFileError, data_file
+from kzoo.datasets.dataset_registry import register_dataset
 
+HELDOUT_ALPHABETS: tuple[str, ...] = ("Balinese", "Korean")
+"""The alphabets zoo models are evaluated on: 64 characters, 1,280 drawings."""
 OMNIGLOT_SUBSETS = {"small1": ("small1",), "small2": ("small2",), "both": ("small1", "small2")}
 
 
@@ -90,3 +94,47 @@ def load_omniglot(
     alphabets = np.array([alphabet_index[k[0]] for k in keys], dtype=np.int64)
     drawers = np.array([int(k[2].rsplit("_", 1)[1][:-4]) for k in keys], dtype=np.int64)
     return OmniglotData(images, labels, alphabets, drawers, alphabet_names, character_names)
+
+
+def alphabet_mask(alphabet_names: Sequence[str], alphabets: np.ndarray, chosen: Sequence[str]):
+    """Boolean mask of the drawings whose alphabet is one of `chosen` (names, checked)."""
+    if isinstance(chosen, str) or not chosen:
+        raise ValueError(f"`alphabets` must be a non-empty list of names, got {chosen!r}.")
+    unknown = sorted(set(chosen) - set(alphabet_names))
+    if unknown:
+        raise ValueError(
+            f"`alphabets` names {unknown} not in the data's alphabets {list(alphabet_names)}."
+        )
+    wanted = [i for i, name in enumerate(alphabet_names) if name in set(chosen)]
+    return np.isin(alphabets, wanted)
+
+
+def load_evaluation_drawings(
+    alphabets: Sequence[str] = HELDOUT_ALPHABETS,
+    image_size: int = 28,
+    data_dir: str | os.PathLike | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`(images, labels, drawers, alphabets)` of the drawings of the named alphabets, in
+    `load_omniglot`'s order (alphabet, character, drawer); uint8 images."""
+    data = load_omniglot("both", image_size=image_size, data_dir=data_dir)
+    mask = alphabet_mask(data.alphabet_names, data.alphabets, alphabets)
+    return data.images[mask], data.labels[mask], data.drawers[mask], data.alphabets[mask]
+
+
+def omniglot_split(
+    split: str,
+    data_dir: str | os.PathLike | None = None,
+    alphabets: Sequence[str] = HELDOUT_ALPHABETS,
+    image_size: int = 28,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The registered dataset "omniglot" (`kzoo.evaluation.load_data`, `kzoo export`): drawings
+    and `load_omniglot`'s character labels; "test" holds the drawings of the evaluation
+    `alphabets`, "train" those of the other alphabets (the open-set models' training set; the
+    models trained on all 8 alphabets saw both)."""
+    data = load_omniglot("both", image_size=image_size, data_dir=data_dir)
+    mask = alphabet_mask(data.alphabet_names, data.alphabets, alphabets)
+    mask = mask if split == "test" else ~mask
+    return data.images[mask], data.labels[mask]
+
+
+register_dataset("omniglot", omniglot_split)

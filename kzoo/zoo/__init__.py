@@ -1,57 +1,73 @@
-"""The model zoo: manifest, registries, fetching through the HF Hub, publishing, evaluation."""
+"""The model zoo's catalogue: the manifest, typed entries, registries, and load/list/info.
 
-from kzoo.zoo import builders as builders
-from kzoo.zoo import knn_evaluation as knn_evaluation
-from kzoo.zoo import omniglot_evaluation as omniglot_evaluation
-from kzoo.zoo import trr_evaluation as trr_evaluation
-from kzoo.zoo.errors import (
-    BuilderNotFoundError,
+Fetching goes through `kzoo.hub`, measuring through `kzoo.evaluation`; `local_hub` and the Hub's
+errors are re-exported here for convenience.
+"""
+
+from kzoo.datasets.dataset_registry import get_dataset, register_dataset, registered_datasets
+from kzoo.hub.errors import (
     DownloadError,
     HashMismatchError,
-    ManifestError,
-    NotPublishedError,
+    HubError,
     OfflineCacheMissError,
     PublishError,
     RemoteFileError,
     RevisionNotFoundError,
+)
+from kzoo.hub.olah_server import OlahServer, local_hub
+from kzoo.zoo import builders as builders
+from kzoo.zoo.entry_fields import (
+    Architecture,
+    CiEval,
+    EvalSpec,
+    ExportRecord,
+    InputSpec,
+    Paper,
+    Recipe,
+)
+from kzoo.zoo.errors import (
+    BuilderNotFoundError,
+    ManifestError,
+    NotPublishedError,
     UnknownModelError,
     ZooError,
 )
-from kzoo.zoo.evaluation import evaluate, load_data
-from kzoo.zoo.hub import fetch
-from kzoo.zoo.loading import get_manifest, info, list_models, load
+from kzoo.zoo.loading import fetch_entry, get_manifest, info, list_models, load, resolve
 from kzoo.zoo.manifest import Manifest
 from kzoo.zoo.model_entry import ModelEntry
-from kzoo.zoo.olah_server import OlahServer, local_hub
 from kzoo.zoo.registry import (
     get_builder,
-    get_dataset,
     get_evaluator,
     register_builder,
-    register_dataset,
     register_evaluator,
     registered_builders,
-    registered_datasets,
     registered_evaluators,
 )
 
 __all__ = [
+    "Architecture",
     "BuilderNotFoundError",
+    "CiEval",
     "DownloadError",
+    "EvalSpec",
+    "ExportRecord",
     "HashMismatchError",
+    "HubError",
+    "InputSpec",
     "Manifest",
     "ManifestError",
     "ModelEntry",
     "NotPublishedError",
-    "OlahServer",
     "OfflineCacheMissError",
+    "OlahServer",
+    "Paper",
     "PublishError",
+    "Recipe",
     "RemoteFileError",
     "RevisionNotFoundError",
     "UnknownModelError",
     "ZooError",
-    "evaluate",
-    "fetch",
+    "fetch_entry",
     "get_builder",
     "get_dataset",
     "get_evaluator",
@@ -59,7 +75,6 @@ __all__ = [
     "info",
     "list_models",
     "load",
-    "load_data",
     "local_hub",
     "register_builder",
     "register_dataset",
@@ -67,4 +82,5 @@ __all__ = [
     "registered_builders",
     "registered_datasets",
     "registered_evaluators",
+    "resolve",
 ]

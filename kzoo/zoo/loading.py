@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from pathlib import Path
 from typing import Any
 
-from kzoo.zoo.errors import ManifestError
-from kzoo.zoo.hub import fetch, pinned_revision
+from kzoo.hub.transport import HubFiles, fetch, is_official_endpoint
+from kzoo.zoo.errors import ManifestError, NotPublishedError
 from kzoo.zoo.manifest import Manifest
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.registry import get_builder
@@ -19,6 +20,37 @@ def get_manifest(manifest: ManifestLike = None) -> Manifest:
     return manifest if isinstance(manifest, Manifest) else Manifest.load(manifest)
 
 
+def resolve(name: str | ModelEntry, manifest: ManifestLike = None) -> ModelEntry:
+    """The entry of `name` (`name` or `name.tag`); an entry is returned as is, unread manifest."""
+    return name if isinstance(name, ModelEntry) else get_manifest(manifest).resolve(name)
+
+
+def pinned_revision(entry: ModelEntry) -> str | None:
+    """The entry's commit for the current endpoint: `hub_revision` on huggingface.co when set."""
+    if entry.hub_revision and is_official_endpoint():
+        return entry.hub_revision
+    return entry.revision
+
+
+def fetch_entry(
+    entry: ModelEntry,
+    revision: str | None = None,
+    *,
+    force_download: bool = False,
+    progress: bool = True,
+) -> Path:
+    """Fetches and verifies the entry's files (`kzoo.hub.fetch`); returns their folder."""
+    pinned = pinned_revision(entry)
+    if pinned is None:
+        raise NotPublishedError(
+            f"{entry.key!r} has no pinned revision in the manifest yet: publish it "
+            "(`kzoo publish`) or build "
+            f"it with random weights (kzoo.load({entry.key!r}, pretrained=False))."
+        )
+    files = HubFiles(entry.repo_id, entry.files, pinned, entry.key)
+    return fetch(files, revision, force_download=force_download, progress=progress)
+
+
 def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
     outputs = model.outputs if isinstance(model.outputs, list) else [model.outputs]
     if len(outputs) != len(entry.outputs):
@@ -26,7 +58,7 @@ def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
             f"{entry.key}: the {source} model has {len(outputs)} outputs, the manifest's `outputs` "
             f"lists {entry.outputs}."
         )
-    want = tuple(entry.input["shape"])
+    want = tuple(entry.input.shape)
     got = tuple(model.inputs[0].shape[1:])
     if got != want:
         raise ManifestError(
@@ -36,8 +68,7 @@ def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
     if emb.shape[-1] != entry.embedding_size:
         raise ManifestError(
             f"{entry.key}: the {source} model's embedding has size {emb.shape[-1]}, "
-            "the manifest says "
-            f"{entry.embedding_size}."
+            f"the manifest says {entry.embedding_size}."
         )
 
 
@@ -51,7 +82,7 @@ def _strip_head(model: Any, entry: ModelEntry) -> Any:
 
 
 def load(
-    name: str,
+    name: str | ModelEntry,
     *,
     revision: str | None = None,
     pretrained: bool = True,
@@ -63,7 +94,8 @@ def load(
     """Loads a zoo model as a Keras model.
 
     Args:
-        name: `name` (its default tag) or `name.tag`, e.g. `sphereface_resnet20.fashion_mnist`.
+        name: `name` (its default tag) or `name.tag`, e.g. `sphereface_resnet20.fashion_mnist`;
+            or an entry already resolved (`Manifest.resolve`), which is used as is.
         revision: a branch, tag or commit of the model's repository; default the manifest's pinned
             commit, whose files are checked against the manifest's sha256 values before loading.
         pretrained: False builds the same architecture with random weights, offline, from the
@@ -84,13 +116,13 @@ def load(
     """
     import keras
 
-    entry = get_manifest(manifest).resolve(name)
+    entry = resolve(name, manifest)
     if not pretrained:
         arch = entry.architecture
-        model = get_builder(arch["builder"])(**arch.get("kwargs", {}))
-        source = f"builder {arch['builder']!r}"
+        model = get_builder(arch.builder)(**arch.kwargs)
+        source = f"builder {arch.builder!r}"
     else:
-        folder = fetch(entry, revision, force_download=force_download, progress=progress)
+        folder = fetch_entry(entry, revision, force_download=force_download, progress=progress)
         model = keras.saving.load_model(str(folder), compile=False, safe_mode=True)
         source = f"downloaded ({entry.repo_id}@{revision or pinned_revision(entry)})"
     _check_model(model, entry, source)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 import os
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kzoo.zoo.errors import ManifestError, UnknownModelError
-from kzoo.zoo.model_entry import ModelEntry, validate_entry
+from kzoo.zoo.model_entry import ModelEntry
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "weights_manifest.json"
@@ -31,14 +30,7 @@ class Manifest:
     """The parsed, validated manifest.
 
     File layout (JSON): `{"format_version": 1, "default_tags": {name: tag}, "models": {"name.tag":
-    entry}}`. An entry holds `repo_id`, `revision` (the pinned commit sha, null before publishing),
-    `files` ({filename: {sha256, size}}), `architecture` ({builder, kwargs}: how `pretrained=False`
-    builds it), `input` ({shape, dtype, scale, offset}), `outputs` (names of the model's outputs in
-    order, with `embedding`, and `logits` when there are classes), `embedding_size`, `classes`,
-    `eval` ({evaluator, dataset, split, kwargs}), `metrics` ({metric: value} measured on that
-    split),
-    `recipe` ({script, command, args}), and optional `metrics_tolerance`, `license`, `papers`,
-    `tags`, `datasets`, `description`.
+    entry}}`; each entry is a `ModelEntry` (its docstring documents every field).
 
     Args:
         data: the decoded JSON object.
@@ -119,9 +111,13 @@ class Manifest:
         os.replace(tmp, path)
         return path
 
-    def set_entry(self, key: str, data: dict[str, Any], default: bool = False) -> ModelEntry:
-        validate_entry(key, data)
-        entry = ModelEntry(key, copy.deepcopy(data))
+    def set_entry(
+        self, key: str, data: dict[str, Any] | ModelEntry, default: bool = False
+    ) -> ModelEntry:
+        """Validates and stores an entry (a `ModelEntry` or its JSON object) under `key`."""
+        entry = data if isinstance(data, ModelEntry) else ModelEntry.from_dict(key, data)
+        if entry.key != key:
+            raise ValueError(f"`key` {key!r} differs from the entry's key {entry.key!r}.")
         self.entries[key] = entry
         if default or entry.name not in self.default_tags:
             self.default_tags[entry.name] = entry.tag
@@ -131,8 +127,10 @@ class Manifest:
         """Every `name.tag`, sorted."""
         return sorted(self.entries)
 
-    def resolve(self, name: str) -> ModelEntry:
-        """`name.tag` → its entry; a bare `name` → its default tag's entry."""
+    def resolve(self, name: str | ModelEntry) -> ModelEntry:
+        """`name.tag` → its entry; a bare `name` → its default tag's entry; an entry → itself."""
+        if isinstance(name, ModelEntry):
+            return name
         if not isinstance(name, str):
             raise TypeError(
                 "`name` must be a string like 'sphereface_resnet20' or 'name.tag', got "

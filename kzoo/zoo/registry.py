@@ -1,7 +1,8 @@
-"""Registries of architecture builders (for `pretrained=False`), evaluators and datasets.
+"""Registries of architecture builders (for `pretrained=False`) and evaluators.
 
 A manifest entry names its builder (`"architecture": {"builder": ..., "kwargs": {...}}`) and its
 evaluator (`"eval": {"evaluator": ..., ...}`); the code they name registers itself here on import.
+Datasets have their own registry beside their loaders (`kzoo.datasets.register_dataset`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from kzoo.zoo.errors import BuilderNotFoundError
 
 _BUILDERS: dict[str, Callable[..., Any]] = {}
 _EVALUATORS: dict[str, Callable[..., dict[str, float]]] = {}
-_DATASETS: dict[str, Callable[..., Any]] = {}
 
 
 def _register(table: dict, kind: str, name: str, fn: Callable | None, overwrite: bool):
@@ -52,6 +52,7 @@ def register_builder(name: str, fn: Callable[..., Any] | None = None, *, overwri
 
 
 def get_builder(name: str) -> Callable[..., Any]:
+    """The builder registered as `name`; `BuilderNotFoundError` (naming close ones) otherwise."""
     return _lookup(_BUILDERS, "builder", name)
 
 
@@ -63,20 +64,8 @@ def register_evaluator(
 
 
 def get_evaluator(name: str) -> Callable[..., dict[str, float]]:
+    """The evaluator registered as `name`; `BuilderNotFoundError` otherwise."""
     return _lookup(_EVALUATORS, "evaluator", name)
-
-
-def register_dataset(name: str, fn: Callable[..., Any] | None = None, *, overwrite: bool = False):
-    """Registers `fn(split, data_dir=None, **kwargs) -> (inputs, labels)` as dataset `name`.
-
-    `kzoo.zoo.load_data` and the evaluators read an entry's `eval["dataset"]` through it (with
-    `eval["dataset_kwargs"]`); inputs are raw (e.g. uint8 images), `preprocess` scales them.
-    """
-    return _register(_DATASETS, "dataset", name, fn, overwrite)
-
-
-def get_dataset(name: str) -> Callable[..., Any]:
-    return _lookup(_DATASETS, "dataset", name)
 
 
 def registered_builders() -> list[str]:
@@ -85,7 +74,3 @@ def registered_builders() -> list[str]:
 
 def registered_evaluators() -> list[str]:
     return sorted(_EVALUATORS)
-
-
-def registered_datasets() -> list[str]:
-    return sorted(_DATASETS)

@@ -1,1 +1,1 @@
-from tests.zoo.hub_fixtures import hub_env, hub_world  # noqa: F401 - the zoo's olah fixtures
+from tests.hub.hub_fixtures import hub_env, hub_world  # noqa: F401 - the olah fixtures

@@ -24,10 +24,10 @@ def test_export_record_writes_the_summary_into_the_manifest(hub_env, tmp_path, c
     assert main([*argv, "--num-test", "300", "--record", "--manifest", str(manifest)]) == 0
     assert "recorded exports['tflite-fp16']" in capsys.readouterr().out
     recorded = Manifest.load(manifest).resolve("tiny_net").exports["tflite-fp16"]
-    assert recorded["num_samples"] == 300 and recorded["size_bytes"] == out.stat().st_size
-    assert recorded["command"].endswith("--quantize fp16 --record --num-test 300")
-    assert recorded["top1_agreement"] > 0.9 and recorded["embedding_max_abs_diff"] < 1e-2
-    assert Manifest.load(hub_env.manifest).resolve("tiny_net").data.get("exports") is None
+    assert recorded.num_samples == 300 and recorded.size_bytes == out.stat().st_size
+    assert recorded.command.endswith("--quantize fp16 --record --num-test 300")
+    assert recorded.top1_agreement > 0.9 and recorded.embedding_max_abs_diff < 1e-2
+    assert Manifest.load(hub_env.manifest).resolve("tiny_net").exports is None
 
 
 def test_record_needs_the_verification(hub_env, tmp_path, capsys):

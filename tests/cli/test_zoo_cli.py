@@ -7,10 +7,10 @@ import os
 
 import pytest
 
+from kzoo import publishing
 from kzoo.cli.main import build_parser, main
 from kzoo.zoo import Manifest
-from kzoo.zoo import publish as pub
-from tests.zoo.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
+from tests.hub.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
 
 
 def test_subcommands_are_registered():
@@ -91,7 +91,7 @@ def test_publish_command_pins_the_same_commit_as_the_api(tmp_path, capsys):
     reloaded = keras.saving.load_model(
         model_path, compile=False
     )  # the CLI publishes what the file holds
-    direct = pub.publish(
+    direct = publishing.publish(
         reloaded, TINY_KEY, tiny_entry(), manifest=api_manifest, hub_dir=tmp_path / "hub2", tag="v1"
     )
     assert direct.revision == sha

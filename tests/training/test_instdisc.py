@@ -7,7 +7,7 @@ import json
 import keras
 import pytest
 
-from kzoo.zoo.knn_evaluation import weighted_knn
+from kzoo.evaluation.weighted_knn import weighted_knn
 from kzoo.zoo.model_entry import ModelEntry
 from tests.training.recipes import load_recipe
 
@@ -29,5 +29,5 @@ def test_one_short_epoch_writes_an_entry_that_scores_as_recorded(tmp_path, loss)
     assert entry.outputs == ["embedding"] and entry.classes is None
     assert "smoke run" in entry.metrics_split
     model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
-    again = weighted_knn(model, entry, limit=200, progress=False, **entry.eval["kwargs"])
+    again = weighted_knn(model, entry, limit=200, progress=False, **entry.eval.kwargs)
     assert {k: round(v, 4) for k, v in again.items()} == pytest.approx(entry.metrics, abs=1e-3)

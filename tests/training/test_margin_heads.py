@@ -7,7 +7,7 @@ import json
 import keras
 import pytest
 
-from kzoo.zoo.evaluation import classification
+from kzoo.evaluation.classification import classification
 from kzoo.zoo.model_entry import ModelEntry
 from tests.training.recipes import load_recipe
 

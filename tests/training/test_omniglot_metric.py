@@ -7,8 +7,8 @@ import json
 import keras
 import pytest
 
+from kzoo.evaluation.omniglot_one_shot import omniglot_one_shot
 from kzoo.zoo.model_entry import ModelEntry
-from kzoo.zoo.omniglot_evaluation import omniglot_one_shot
 from tests.training.recipes import load_recipe
 
 pytestmark = [pytest.mark.slow, pytest.mark.multi_backend]
@@ -34,10 +34,10 @@ def test_few_steps_write_a_valid_entry(tmp_path, method, split, outputs, classes
         key, {**fields, "repo_id": "kzoo/x", "revision": None, "files": {}}
     )
     assert entry.outputs == outputs and entry.classes == classes
-    assert entry.eval["kwargs"]["alphabets"] == ["Balinese", "Korean"]
+    assert entry.eval.kwargs["alphabets"] == ["Balinese", "Korean"]
     assert ("trained on all 8 alphabets" in entry.metrics_split) == (split == "all")
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
-    again = omniglot_one_shot(model, entry, progress=False, **entry.eval["kwargs"])
+    again = omniglot_one_shot(model, entry, progress=False, **entry.eval.kwargs)
     assert {k: round(v, 4) for k, v in again.items()} == pytest.approx(entry.metrics, abs=1e-3)
-    sliced = omniglot_one_shot(model, entry, limit=10, progress=False, **entry.eval["kwargs"])
-    assert sliced == pytest.approx(entry.ci_eval["metrics"], abs=1e-3)
+    sliced = omniglot_one_shot(model, entry, limit=10, progress=False, **entry.eval.kwargs)
+    assert sliced == pytest.approx(entry.ci_eval.metrics, abs=1e-3)

@@ -10,7 +10,7 @@ import pytest
 
 from kzoo.zoo import Manifest, ManifestError, UnknownModelError
 from kzoo.zoo.manifest import default_manifest_path
-from tests.zoo.tiny_zoo import tiny_entry
+from tests.hub.tiny_zoo import tiny_entry
 
 SHA = "a" * 40
 FILES = {

@@ -9,7 +9,7 @@ import pytest
 
 import kzoo.zoo as zoo
 from kzoo.zoo import registry
-from tests.zoo.tiny_zoo import TINY_KEY, tiny_entry
+from tests.hub.tiny_zoo import TINY_KEY, tiny_entry
 
 
 def write_manifest(path, **overrides):

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import kzoo
-from kzoo.zoo import Manifest, ModelEntry, evaluate, get_evaluator
-from kzoo.zoo.card import render_card
+from kzoo.evaluation import evaluate
+from kzoo.publishing.model_card import render_card
+from kzoo.zoo import Manifest, ModelEntry, get_evaluator
 from training.trr_mlp import main, model_key
 
 
@@ -35,7 +36,7 @@ def test_tiny_run_writes_a_loadable_entry(tmp_path, monkeypatch):
     key = "trr_mlp.synthetic_trr_new_n64"
     data = {"repo_id": f"kzoo/{key}", "revision": None, "files": {}, **fields}
     entry = ModelEntry.from_dict(key, data)  # every required manifest field, validated
-    assert entry.architecture == {
+    assert entry.architecture.to_dict() == {
         "builder": "trr_mlp",
         "kwargs": {
             "num_features": 100,
@@ -45,24 +46,24 @@ def test_tiny_run_writes_a_loadable_entry(tmp_path, monkeypatch):
             "keep_rate": 0.6,
         },
     }
-    assert entry.embedding_size == 16 and entry.classes == 10 and entry.input["shape"] == [100]
-    assert entry.eval["dataset_kwargs"] == {"n_train": 64, "seed": 0, "data_seed": 0}
-    assert entry.ci_eval["limit"] == 100 and entry.recipe["args"]["variant"] == "trr_new"
+    assert entry.embedding_size == 16 and entry.classes == 10 and entry.input.shape == (100,)
+    assert entry.eval.dataset_kwargs == {"n_train": 64, "seed": 0, "data_seed": 0}
+    assert entry.ci_eval.limit == 100 and entry.recipe.args["variant"] == "trr_new"
     assert set(entry.metrics) == {"accuracy", "recall_at_1", "map_at_r"}
     assert entry.parameters == 100 * 16 + 2 * 16 * 16 + 16 * 10 + 3 * 16 + 10
 
     # what tests/zoo/test_zoo_models.py checks for every manifest model: offline random build
     manifest = Manifest({"format_version": 1, "models": {key: data}})
     built = kzoo.load(key, pretrained=False, manifest=manifest, progress=False)
-    embedding, logits = built(np.zeros((2, *entry.input["shape"]), "float32"))
+    embedding, logits = built(np.zeros((2, *entry.input.shape), "float32"))
     assert embedding.shape == (2, 16) and logits.shape == (2, 10)
     assert evaluate(key, limit=100, pretrained=False, manifest=manifest, progress=False)["rows"]
 
     # the saved weights score what the entry records on the CI slice
     model = keras.saving.load_model(out / "model.keras", compile=False, safe_mode=True)
-    evaluator = get_evaluator(entry.eval["evaluator"])
-    measured = evaluator(model, entry, limit=100, progress=False, **entry.eval["kwargs"])
-    assert measured == pytest.approx(entry.ci_eval["metrics"], abs=1e-4)
+    evaluator = get_evaluator(entry.eval.evaluator)
+    measured = evaluator(model, entry, limit=100, progress=False, **entry.eval.kwargs)
+    assert measured == pytest.approx(entry.ci_eval.metrics, abs=1e-4)
 
-    card = render_card(key, data)
+    card = render_card(entry)
     assert "feature values × 1 + 0" in card and "- Triplet Response Residual (TRR)" in card

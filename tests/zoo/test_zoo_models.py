@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 import kzoo
-from kzoo.zoo import Manifest, evaluate, local_hub
+from kzoo.evaluation import evaluate
+from kzoo.hub import local_hub
+from kzoo.zoo import Manifest
 
 MANIFEST = Manifest.load()
 KEYS = sorted(MANIFEST.entries)
@@ -18,7 +20,7 @@ def test_builds_offline_with_random_weights(key, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     entry = MANIFEST.entries[key]
     model = kzoo.load(key, pretrained=False, progress=False)
-    x = np.zeros((2, *entry.input["shape"]), dtype=entry.input.get("dtype", "float32"))
+    x = np.zeros((2, *entry.input.shape), dtype=entry.input.dtype)
     out = model(x)
     outputs = dict(
         zip(entry.outputs, out if isinstance(out, (list, tuple)) else [out], strict=True)
@@ -39,10 +41,11 @@ def project_hub(tmp_path_factory):
 
 @pytest.mark.parametrize("key", KEYS)
 def test_fetched_weights_score_as_recorded_on_the_ci_slice(key, project_hub):
-    ci = MANIFEST.entries[key].data.get("ci_eval")
+    entry = MANIFEST.entries[key]
+    ci = entry.ci_eval
     assert ci, f"{key} has no ci_eval: record one with `kzoo eval {key} --limit N --record`"
-    report = evaluate(key, limit=ci["limit"], progress=False)
+    report = evaluate(entry, limit=ci.limit, progress=False)
     rows = {row["metric"]: row for row in report["rows"]}
-    assert set(rows) == set(ci["metrics"])
+    assert set(rows) == set(ci.metrics)
     bad = {m: (r["recorded"], r["measured"]) for m, r in rows.items() if not r["ok"]}
     assert not bad, f"{key}: recorded vs measured beyond tolerance {report['tolerance']}: {bad}"

@@ -9,16 +9,19 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kzoo import publishing
+from kzoo.hub import bundles, repo_folder
+from kzoo.hub.file_spec import FileSpec
+from kzoo.hub.transport import git_blob_sha1
+from kzoo.utils.file_digest import sha256_file
 from kzoo.zoo import Manifest, PublishError
-from kzoo.zoo import publish as pub
-from kzoo.zoo.hub import git_blob_sha1, sha256_of
-from tests.zoo.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
+from tests.hub.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
 
 
 def _publish(tmp: Path, model, **kwargs):
     tmp.mkdir(parents=True, exist_ok=True)
     manifest = empty_manifest(tmp / "weights_manifest.json")
-    entry = pub.publish(
+    entry = publishing.publish(
         model,
         TINY_KEY,
         tiny_entry(),
@@ -51,7 +54,7 @@ def test_shared_object_ids_are_renumbered():
         "b": [{"shared_object_id": 9}, {"shared_object_id": 140152492750288}],
         "c": {"shared_object_id": None},
     }
-    assert pub.stable_shared_ids(config) == {
+    assert repo_folder.stable_shared_ids(config) == {
         "a": {"shared_object_id": 1},
         "b": [{"shared_object_id": 2}, {"shared_object_id": 1}],
         "c": {"shared_object_id": None},
@@ -61,9 +64,11 @@ def test_shared_object_ids_are_renumbered():
 def test_republishing_unchanged_files_makes_no_new_commit(tmp_path):
     model = build_tiny_net(seed=0)
     first, manifest = _publish(tmp_path, model, tag="v1")
-    bundle = pub.bundle_path(tmp_path / "hub", first.repo_id)
+    bundle = bundles.bundle_path(tmp_path / "hub", first.repo_id)
     before = bundle.read_bytes()
-    again = pub.publish(model, TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub", tag="v1")
+    again = publishing.publish(
+        model, TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub", tag="v1"
+    )
     assert again.revision == first.revision and bundle.read_bytes() == before
 
 
@@ -79,7 +84,7 @@ def test_repo_folder_layout_and_manifest_pins(tmp_path):
     meta = json.loads((folder / "metadata.json").read_text())
     assert meta["date_saved"] == "2025-01-01@00:00:00"
     for name, spec in entry.files.items():
-        assert spec == {"sha256": sha256_of(folder / name), "size": (folder / name).stat().st_size}
+        assert spec == FileSpec(sha256_file(folder / name), (folder / name).stat().st_size)
     saved = Manifest.load(manifest)
     assert saved.resolve("tiny_net").revision == entry.revision
     assert (folder / "model.weights.h5").stat().st_size < 50_000  # a few KB (HDF5 overhead)
@@ -87,7 +92,9 @@ def test_repo_folder_layout_and_manifest_pins(tmp_path):
 
 def test_bundle_unpacks_to_a_bare_repo_with_the_pinned_commit(tmp_path):
     entry, _ = _publish(tmp_path, build_tiny_net(seed=0), tag="v1")
-    bare = pub.unpack_bundle(pub.bundle_path(tmp_path / "hub", entry.repo_id), tmp_path / "bare")
+    bare = bundles.unpack_bundle(
+        bundles.bundle_path(tmp_path / "hub", entry.repo_id), tmp_path / "bare"
+    )
     git = ["git", "--git-dir", str(bare)]
     assert subprocess.check_output([*git, "rev-parse", "main"], text=True).strip() == entry.revision
     assert subprocess.check_output([*git, "rev-parse", "v1"], text=True).strip() == entry.revision
@@ -136,16 +143,16 @@ def test_olah_unsafe_small_binary_files_are_refused(tmp_path, size, ok):
     (tmp_path / "blob.bin").write_bytes(b"\xff" * size)
     (tmp_path / "text.txt").write_bytes(b"y" * size)
     if ok:
-        pub.check_olah_safe(tmp_path)
+        repo_folder.check_olah_safe(tmp_path)
     else:
         with pytest.raises(PublishError, match=rf"blob.bin is {size} bytes and not UTF-8.*500"):
-            pub.check_olah_safe(tmp_path)
+            repo_folder.check_olah_safe(tmp_path)
 
 
 def test_invalid_entry_is_refused_before_committing(tmp_path):
     manifest = empty_manifest(tmp_path / "m.json")
     with pytest.raises(Exception, match="embedding_size"):
-        pub.publish(
+        publishing.publish(
             build_tiny_net(),
             TINY_KEY,
             tiny_entry(embedding_size=-1),
@@ -162,7 +169,7 @@ def test_push_to_hub_without_token_is_a_clear_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
     with pytest.raises(PublishError, match="HF_TOKEN"):
-        pub.push_to_hub(tmp_path, "kzoo/x")
+        repo_folder.push_to_hub(tmp_path, "kzoo/x")
 
 
 def test_refresh_card_rewrites_only_the_readme_and_pins_the_new_commit(tmp_path):
@@ -178,20 +185,23 @@ def test_refresh_card_rewrites_only_the_readme_and_pins_the_new_commit(tmp_path)
             "accuracy_litert": 0.5,
             "num_samples": 100,
             "runtime": "ai-edge-litert 0",
+            "passed": True,
         }
     }
     saved.set_entry(TINY_KEY, data)
     saved.save()
-    refreshed = pub.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
+    refreshed = publishing.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
     assert refreshed.revision != entry.revision and refreshed.files == entry.files
     assert Manifest.load(manifest).entries[TINY_KEY].revision == refreshed.revision
-    bare = pub.unpack_bundle(pub.bundle_path(tmp_path / "hub", entry.repo_id), tmp_path / "bare")
+    bare = bundles.unpack_bundle(
+        bundles.bundle_path(tmp_path / "hub", entry.repo_id), tmp_path / "bare"
+    )
     git = ["git", "--git-dir", str(bare)]
     card = subprocess.check_output([*git, "show", "main:README.md"], text=True)
     assert "## LiteRT (TFLite) export" in card and "| float32 | 3.00 MiB | 100 |" in card
     changed = subprocess.check_output([*git, "diff", "--name-only", "v1", "main"], text=True)
     assert changed.split() == ["README.md"]
-    again = pub.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
+    again = publishing.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
     assert again.revision == refreshed.revision  # nothing changed: no new commit
 
 
@@ -202,6 +212,6 @@ def test_refresh_card_refuses_an_unpublished_or_diverged_entry(tmp_path):
     saved.set_entry(TINY_KEY, {**data, "revision": "0" * 40})
     saved.save()
     with pytest.raises(PublishError, match="publish the model again"):
-        pub.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
+        publishing.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "hub")
     with pytest.raises(PublishError, match="not published yet"):
-        pub.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "elsewhere")
+        publishing.refresh_card(TINY_KEY, manifest=manifest, hub_dir=tmp_path / "elsewhere")

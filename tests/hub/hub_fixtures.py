@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kzoo.zoo import publish as pub
-from kzoo.zoo.olah_server import OlahServer
-from tests.zoo.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
+from kzoo import publishing
+from kzoo.hub import bundles, repo_folder
+from kzoo.hub.olah_server import OlahServer
+from tests.hub.tiny_zoo import TINY_KEY, build_tiny_net, empty_manifest, tiny_entry
 
 QUIRK_REPO = "kzoo-test/olah_quirk"
 
@@ -38,14 +39,14 @@ class HubWorld:
 def _build_quirk_repo(root: Path, hub_dir: Path, model) -> None:
     """A repository olah cannot fully serve: non-UTF-8 blobs of 120, 130 and 150 bytes."""
     folder = root / "quirk_folder"
-    pub.write_repo_folder(model, "olah_quirk.v1", tiny_entry(), folder)
+    repo_folder.write_repo_folder(model, folder, lambda files: "# olah_quirk.v1\n")
     (folder / "odd130.bin").write_bytes(b"\xff" * 130)
     (folder / "edge120.bin").write_bytes(b"\xff" * 120)
     (folder / "edge150.bin").write_bytes(b"\xff" * 150)
     (folder / "text130.txt").write_bytes(b"x" * 130)
     bare = root / "quirk.git"
-    pub.commit_folder(bare, folder, "quirk files")
-    pub.write_bundle(bare, pub.bundle_path(hub_dir, QUIRK_REPO))
+    bundles.commit_folder(bare, folder, "quirk files")
+    bundles.write_bundle(bare, bundles.bundle_path(hub_dir, QUIRK_REPO))
 
 
 _WORLD: HubWorld | None = None
@@ -60,10 +61,10 @@ def shared_world() -> HubWorld:
     manifest = empty_manifest(root / "weights_manifest.json")
     hub_dir = root / "hub"
     m1, m2 = build_tiny_net(seed=0), build_tiny_net(seed=1)
-    sha1 = pub.publish(
+    sha1 = publishing.publish(
         m1, TINY_KEY, tiny_entry(), manifest=manifest, hub_dir=hub_dir, tag="v1"
     ).revision
-    sha2 = pub.publish(
+    sha2 = publishing.publish(
         m2, TINY_KEY, tiny_entry(), manifest=manifest, hub_dir=hub_dir, tag="v2"
     ).revision
     _build_quirk_repo(root, hub_dir, m1)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import kzoo.zoo as zoo
+from kzoo.datasets import UnknownDatasetError, get_dataset, register_dataset
+from kzoo.evaluation import evaluate
+from kzoo.evaluation.data_path import load_data, load_split, predict, preprocess
 from kzoo.metrics.retrieval import recall_at_k
-from kzoo.zoo import BuilderNotFoundError, get_dataset, register_dataset
-from kzoo.zoo.evaluation import load_data, load_split, predict, preprocess
-from tests.zoo.tiny_zoo import TINY_KEY
+from kzoo.zoo import InputSpec
+from tests.hub.tiny_zoo import TINY_KEY
 
 
 def recall_at_1_loops(emb, labels):
@@ -39,18 +40,18 @@ def test_cosine_recall_at_1_matches_loops():
 def test_preprocess_and_load_split():
     x, y = load_split("fashion_mnist", "test")
     assert x.shape == (10_000, 28, 28) and y.shape == (10_000,)
-    spec = {"shape": [28, 28, 1], "scale": 1 / 255, "offset": -0.5}
+    spec = InputSpec((28, 28, 1), scale=1 / 255, offset=-0.5)
     out = preprocess(x[:4], spec)
     assert out.shape == (4, 28, 28, 1) and out.dtype == np.float32
     np.testing.assert_allclose(out[1, 5, 7, 0], x[1, 5, 7] / 255 - 0.5, atol=1e-6)
     with pytest.raises(ValueError, match="`split`"):
         load_split("mnist", "val")
-    with pytest.raises(BuilderNotFoundError, match="No dataset named 'imagenet'.*fashion_mnist"):
+    with pytest.raises(UnknownDatasetError, match="No dataset named 'imagenet'.*fashion_mnist"):
         load_split("imagenet", "test")
 
 
 def test_evaluate_remeasures_beside_recorded(hub_env):
-    report = zoo.evaluate(TINY_KEY, limit=128, progress=False)
+    report = evaluate(TINY_KEY, limit=128, progress=False)
     rows = {r["metric"]: r for r in report["rows"]}
     assert set(rows) == {"accuracy", "recall_at_1", "map_at_r"}
     assert (
@@ -58,7 +59,7 @@ def test_evaluate_remeasures_beside_recorded(hub_env):
     )
     x, y = load_split("fashion_mnist", "test")
     emb, logits = predict(
-        hub_env.models["v2"], preprocess(x[:128], {"shape": [28, 28, 1]}), progress=False
+        hub_env.models["v2"], preprocess(x[:128], InputSpec((28, 28, 1))), progress=False
     )
     expected_acc = sum(int(np.argmax(logits[i]) == y[i]) for i in range(128)) / 128
     assert rows["accuracy"]["measured"] == pytest.approx(expected_acc)
@@ -71,7 +72,7 @@ def test_evaluate_remeasures_beside_recorded(hub_env):
 
 def test_a_registered_dataset_feeds_load_data_with_its_kwargs(tmp_path):
     from kzoo.zoo import Manifest
-    from tests.zoo.tiny_zoo import empty_manifest, tiny_entry
+    from tests.hub.tiny_zoo import empty_manifest, tiny_entry
 
     def features(split, data_dir=None, n=4):
         x = np.arange(n * 3, dtype="float32").reshape(n, 3) + (100 if split == "test" else 0)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 import kzoo
 import kzoo.zoo as zoo
 from kzoo.datasets.data_files import DatasetFileError
+from kzoo.evaluation import evaluate
+from kzoo.evaluation.data_path import load_split, preprocess
+from kzoo.evaluation.weighted_knn import CI_REFERENCE_SIZE, pixel_vectors, weighted_knn
 from kzoo.testing import TestCase
-from kzoo.zoo import ModelEntry, knn_evaluation
-from kzoo.zoo.evaluation import load_split, preprocess
-from kzoo.zoo.knn_evaluation import CI_REFERENCE_SIZE, pixel_vectors, weighted_knn
-from tests.zoo.tiny_zoo import TINY_KEY, TinyL2Normalize, build_tiny_net, tiny_entry
+from kzoo.zoo import ModelEntry
+from tests.hub.tiny_zoo import TINY_KEY, TinyL2Normalize, build_tiny_net, tiny_entry
 
 pytestmark = pytest.mark.multi_backend
 
@@ -109,7 +112,11 @@ def _fake_split(monkeypatch, sizes={"test": 30, "train": 80}):  # noqa: B006 - r
         )
         for split, n in sizes.items()
     }
-    monkeypatch.setattr(knn_evaluation, "load_split", lambda dataset, split, data_dir: data[split])
+    monkeypatch.setattr(
+        sys.modules["kzoo.evaluation.weighted_knn"],
+        "load_split",
+        lambda dataset, split, data_dir: data[split],
+    )
     return data
 
 
@@ -128,8 +135,12 @@ class TestWeightedKNNEvaluator(TestCase):
         assert set(got) == METRICS
         q_img, q_lab = x_test[:limit], y_test[:limit].astype(int)
         r_img, r_lab = x_train[:refs], y_train[:refs].astype(int)
-        q = np.asarray(model.predict_on_batch(preprocess(q_img, entry.input))[0], np.float64)
-        r = np.asarray(model.predict_on_batch(preprocess(r_img, entry.input))[0], np.float64)
+        q = ops.convert_to_numpy(model(preprocess(q_img, entry.input), training=False)[0]).astype(
+            np.float64
+        )
+        r = ops.convert_to_numpy(model(preprocess(r_img, entry.input), training=False)[0]).astype(
+            np.float64
+        )
         q_pix = q_img.reshape(limit, -1).astype(np.float64)  # cosine: the 1/255 scale cancels
         r_pix = r_img.reshape(refs, -1).astype(np.float64)
         recall, map_r = retrieval_loops(q, q_lab)
@@ -171,10 +182,10 @@ class TestWeightedKNNEvaluator(TestCase):
         data = _fake_split(monkeypatch)
         entry = _entry()
         full = weighted_knn(model, entry, progress=False, k=5, reference_limit=10)
-        assert knn_evaluation.CI_REFERENCE_SIZE == CI_REFERENCE_SIZE == 10_000
+        assert CI_REFERENCE_SIZE == 10_000
         (qx, qy), (rx, ry) = data["test"], data["train"]
-        q = np.asarray(model(preprocess(qx, entry.input))[0], np.float64)
-        r = np.asarray(model(preprocess(rx, entry.input))[0], np.float64)
+        q = ops.convert_to_numpy(model(preprocess(qx, entry.input))[0]).astype(np.float64)
+        r = ops.convert_to_numpy(model(preprocess(rx, entry.input))[0]).astype(np.float64)
         # without `limit`, `reference_limit` is ignored: every query against every reference
         assert full["knn_accuracy"] == pytest.approx(knn_accuracy_loops(q, qy, r, ry, 5, 0.07, 3))
         sliced = weighted_knn(model, entry, limit=12, progress=False, k=5, reference_limit=25)
@@ -219,7 +230,7 @@ class TestWeightedKNNEvaluator(TestCase):
         path = tmp_path / "manifest.json"
         manifest = {"format_version": 1, "default_tags": {}, "models": {TINY_KEY: data}}
         path.write_text(json.dumps(manifest))
-        report = zoo.evaluate(TINY_KEY, limit=30, progress=False, pretrained=False, manifest=path)
+        report = evaluate(TINY_KEY, limit=30, progress=False, pretrained=False, manifest=path)
         rows = {row["metric"]: row for row in report["rows"]}
         assert set(rows) == METRICS
         direct = weighted_knn(build_tiny_net(seed=0), _entry(), limit=30, progress=False, **kwargs)

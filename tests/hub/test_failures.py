@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import kzoo.zoo as zoo
-from kzoo.zoo.hub import hub_cache_dir
-from tests.zoo.hub_fixtures import QUIRK_REPO, FaultProxy
-from tests.zoo.tiny_zoo import TINY_KEY, tiny_entry
+from kzoo.hub.transport import hub_cache_dir
+from tests.hub.hub_fixtures import QUIRK_REPO, FaultProxy
+from tests.hub.tiny_zoo import TINY_KEY, tiny_entry
 
 X = np.random.default_rng(1).random((2, 28, 28, 1)).astype("float32")
 

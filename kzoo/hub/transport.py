@@ -1,4 +1,4 @@
-"""Fetching a manifest entry's files through the Hugging Face Hub client, verified file by file.
+"""Fetching a repository's pinned files through the Hugging Face Hub client, verified one by one.
 
 Everything is read from the environment at call time, so `HF_ENDPOINT` (e.g. a local olah mirror),
 `HF_HUB_OFFLINE`, `HF_HOME` / `HF_HUB_CACHE` work even when set after `huggingface_hub` is imported.
@@ -12,6 +12,8 @@ import re
 import shutil
 import time
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import huggingface_hub
@@ -24,15 +26,15 @@ from huggingface_hub.errors import (
 )
 from tqdm.auto import tqdm
 
-from kzoo.zoo.errors import (
+from kzoo.hub.errors import (
     DownloadError,
     HashMismatchError,
-    NotPublishedError,
     OfflineCacheMissError,
     RemoteFileError,
     RevisionNotFoundError,
 )
-from kzoo.zoo.model_entry import ModelEntry
+from kzoo.hub.file_spec import FileSpec
+from kzoo.utils.file_digest import sha256_file
 
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 _TRUE = {"1", "on", "yes", "true"}
@@ -69,12 +71,21 @@ def quarantine_dir() -> Path:
     return Path(home) / "quarantine"
 
 
-def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class HubFiles:
+    """The files to fetch from one repository, pinned.
+
+    Args:
+        repo_id: `namespace/name` on the Hub.
+        files: `{filename: FileSpec}`, the sha256 and size each file must have at `pinned`.
+        pinned: the commit those digests belong to.
+        label: how messages name the model (e.g. the zoo key `name.tag`).
+    """
+
+    repo_id: str
+    files: Mapping[str, FileSpec]
+    pinned: str
+    label: str
 
 
 def git_blob_sha1(path: str | os.PathLike) -> str:
@@ -83,14 +94,12 @@ def git_blob_sha1(path: str | os.PathLike) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def pinned_revision(entry: ModelEntry) -> str | None:
-    """The manifest's commit for the current endpoint: `hub_revision` on huggingface.co when set."""
-    if entry.data.get("hub_revision") and hub_endpoint() == OFFICIAL_ENDPOINT:
-        return entry.data["hub_revision"]
-    return entry.revision
+def is_official_endpoint() -> bool:
+    """Whether `HF_ENDPOINT` is huggingface.co itself (not a mirror)."""
+    return hub_endpoint() == OFFICIAL_ENDPOINT
 
 
-def _quarantine(path: Path, entry: ModelEntry, revision: str, filename: str) -> Path:
+def _quarantine(path: Path, entry: HubFiles, revision: str, filename: str) -> Path:
     """Moves the cached blob behind `path` out of the HF cache and removes the snapshot link."""
     target = (
         quarantine_dir()
@@ -106,39 +115,39 @@ def _quarantine(path: Path, entry: ModelEntry, revision: str, filename: str) -> 
     return target
 
 
-def _verify(path: Path, entry: ModelEntry, revision: str, filename: str, source: str) -> None:
+def _verify(path: Path, entry: HubFiles, revision: str, filename: str, source: str) -> None:
     spec = entry.files[filename]
     size = path.stat().st_size
-    digest = sha256_of(path)
-    if size == spec["size"] and digest == spec["sha256"]:
+    digest = sha256_file(path)
+    if size == spec.size and digest == spec.sha256:
         return
     moved = _quarantine(path, entry, revision, filename)
     raise HashMismatchError(
         f"{filename} of {entry.repo_id}@{revision} ({source}) has sha256 {digest} and {size} "
         "bytes; "
         f"the manifest "
-        f"entry {entry.key!r} says {spec['sha256']} and {spec['size']} bytes. The file was "
+        f"entry {entry.label!r} says {spec.sha256} and {spec.size} bytes. The file was "
         "quarantined to "
-        f"{moved} and nothing was loaded. Call kzoo.load({entry.key!r}) again to refetch it from "
+        f"{moved} and nothing was loaded. Call kzoo.load({entry.label!r}) again to refetch it from "
         f"{hub_endpoint()}; if the mismatch persists, the server's copy differs from the manifest."
     )
 
 
-def _verify_object_id(path: Path, entry: ModelEntry, revision: str, filename: str) -> None:
+def _verify_object_id(path: Path, entry: HubFiles, revision: str, filename: str) -> None:
     """Checks a file against its blob name in the cache: the git object id (or LFS sha256)."""
     blob_id = Path(os.path.realpath(path)).name
-    if blob_id in (git_blob_sha1(path), sha256_of(path)):
+    if blob_id in (git_blob_sha1(path), sha256_file(path)):
         return
     moved = _quarantine(path, entry, revision, filename)
     raise HashMismatchError(
         f"{filename} of {entry.repo_id}@{revision} does not match the object id "
         f"{blob_id} the server reported; "
-        f"it was quarantined to {moved}. Call kzoo.load({entry.key!r}, revision={revision!r}) "
+        f"it was quarantined to {moved}. Call kzoo.load({entry.label!r}, revision={revision!r}) "
         "again to refetch it."
     )
 
 
-def _cached(entry: ModelEntry, filename: str, revision: str) -> Path | None:
+def _cached(entry: HubFiles, filename: str, revision: str) -> Path | None:
     try:
         path = huggingface_hub.hf_hub_download(
             entry.repo_id,
@@ -152,7 +161,7 @@ def _cached(entry: ModelEntry, filename: str, revision: str) -> Path | None:
     return Path(path)
 
 
-def _diagnose(entry: ModelEntry, filename: str, revision: str, err: Exception) -> Exception:
+def _diagnose(entry: HubFiles, filename: str, revision: str, err: Exception) -> Exception:
     """The error that says what is wrong with a failed request (olah answers 401/500 for a lot)."""
     # a HEAD answered 500 *with a body* poisons the kept-alive connection: start afresh
     huggingface_hub.close_session()
@@ -163,7 +172,7 @@ def _diagnose(entry: ModelEntry, filename: str, revision: str, err: Exception) -
         refs = api.list_repo_refs(entry.repo_id)
     except RepositoryNotFoundError:
         return RemoteFileError(
-            f"Repository {entry.repo_id} was not found on {endpoint} (entry {entry.key!r}). Is "
+            f"Repository {entry.repo_id} was not found on {endpoint} (entry {entry.label!r}). Is "
             "HF_ENDPOINT the "
             "server that holds the zoo (e.g. the URL `kzoo hub serve` prints)?"
         )
@@ -192,7 +201,7 @@ def _diagnose(entry: ModelEntry, filename: str, revision: str, err: Exception) -
             refs_text = ", ".join(f"{k}={v[:12]}" for k, v in sorted(names.items()))
             return RevisionNotFoundError(
                 f"Commit {revision} does not exist in {entry.repo_id} on {endpoint} (entry "
-                f"{entry.key!r}); "
+                f"{entry.label!r}); "
                 f"branches and tags: {refs_text}. Republish the "
                 "model (`kzoo publish`) or point HF_ENDPOINT at the server that has this commit."
             )
@@ -210,7 +219,7 @@ def _diagnose(entry: ModelEntry, filename: str, revision: str, err: Exception) -
 
 
 def _download(
-    entry: ModelEntry, filename: str, revision: str, force: bool, progress: bool = True
+    entry: HubFiles, filename: str, revision: str, force: bool, progress: bool = True
 ) -> tuple[Path, str | None]:
     endpoint = hub_endpoint()
     url = huggingface_hub.hf_hub_url(entry.repo_id, filename, revision=revision, endpoint=endpoint)
@@ -238,13 +247,13 @@ def _download(
             f"{type(err).__name__}: "
             f"{err}. Nothing was loaded; the incomplete file stays out of the cache's snapshot "
             "and the next "
-            f"kzoo.load({entry.key!r}) retries."
+            f"kzoo.load({entry.label!r}) retries."
         ) from err
     return Path(path), meta.commit_hash
 
 
 def fetch(
-    entry: ModelEntry,
+    entry: HubFiles,
     revision: str | None = None,
     *,
     force_download: bool = False,
@@ -252,18 +261,12 @@ def fetch(
 ) -> Path:
     """Fetches (or finds in the HF cache) and verifies every file of `entry`; returns their folder.
 
-    At the pinned revision every file's sha256 and size must match the manifest; a file that does
+    At the pinned revision every file's sha256 and size must match `entry.files`; a file that does
     not is quarantined and `HashMismatchError` is raised. At another revision (a branch or tag that
-    moved on) the manifest's hashes do not apply: each file is checked against the git object id the
+    moved on) those digests do not apply: each file is checked against the git object id the
     server reports instead, with a warning.
     """
-    pinned = pinned_revision(entry)
-    if pinned is None:
-        raise NotPublishedError(
-            f"{entry.key!r} has no pinned revision in the manifest yet: publish it "
-            "(`kzoo publish`) or build "
-            f"it with random weights (kzoo.load({entry.key!r}, pretrained=False))."
-        )
+    pinned = entry.pinned
     revision = revision or pinned
     files = list(entry.files)
     paths: dict[str, Path] = {}
@@ -279,7 +282,7 @@ def fetch(
     if missing and is_offline():
         raise OfflineCacheMissError(
             f"HF_HUB_OFFLINE is set and {', '.join(missing)} of {entry.repo_id}@{revision} (entry "
-            f"{entry.key!r}) "
+            f"{entry.label!r}) "
             f"are not in the cache {hub_cache_dir()}. Unset HF_HUB_OFFLINE and set HF_ENDPOINT to "
             "a server that "
             "has the zoo (`kzoo hub serve` starts a local one and prints the URL), or point "
@@ -289,7 +292,7 @@ def fetch(
     commit = revision if _SHA1.match(revision) else None
     bar = tqdm(
         missing,
-        desc=f"fetch {entry.key}",
+        desc=f"fetch {entry.label}",
         unit="file",
         disable=not progress or not missing,
         leave=False,
@@ -303,7 +306,7 @@ def fetch(
     check_manifest = revision == pinned or commit == pinned or paths[files[0]].parent.name == pinned
     if not check_manifest:
         warnings.warn(
-            f"{entry.key}: revision {revision!r} is not the manifest's pinned commit "
+            f"{entry.label}: revision {revision!r} is not the manifest's pinned commit "
             f"{pinned}; the manifest's "
             "sha256 values do not apply, files are checked against the server's git object ids "
             "only.",
@@ -318,7 +321,7 @@ def fetch(
     folders = {p.parent for p in paths.values()}
     if len(folders) != 1:
         raise DownloadError(
-            f"{entry.key}: files of one revision landed in different folders: "
+            f"{entry.label}: files of one revision landed in different folders: "
             f"{sorted(map(str, folders))}"
         )
     return folders.pop()

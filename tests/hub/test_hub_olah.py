@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import kzoo.zoo as zoo
-from kzoo.zoo.hub import hub_cache_dir
-from tests.zoo.tiny_zoo import TINY_KEY
+from kzoo.hub.transport import hub_cache_dir
+from tests.hub.tiny_zoo import TINY_KEY
 
 X = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
 

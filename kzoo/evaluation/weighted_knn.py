@@ -7,7 +7,7 @@ reference embeddings, each voting with weight exp(s/τ). The same vote on raw pi
 the baseline the embedding has to beat; it is measured beside it (`pixel_knn_accuracy`, and
 `pixel_knn1_accuracy` with k = 1), so it is re-measured by every `kzoo eval` and CI run.
 
-Registered on `import kzoo` (through `kzoo.zoo`).
+Registered on `import kzoo` (through `kzoo.evaluation`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import os
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from kzoo.evaluation.data_path import load_split, named_outputs
 from kzoo.metrics.retrieval import map_at_r, recall_at_k
 from kzoo.metrics.weighted_knn import weighted_knn_accuracy
 from kzoo.utils.validation import check_int
-from kzoo.zoo.evaluation import load_split, predict, preprocess
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.registry import register_evaluator
 
@@ -37,28 +36,6 @@ def pixel_vectors(images: np.ndarray) -> np.ndarray:
     """
     images = np.asarray(images)
     return images.reshape(len(images), -1).astype("float32") / 255.0
-
-
-def _embed(
-    model: Any, entry: ModelEntry, images: np.ndarray, batch_size: int, progress: bool, desc: str
-) -> np.ndarray:
-    """The `"embedding"` output on `images`, batch by batch with a progress bar.
-
-    Keras models run through `predict_on_batch` (a compiled forward pass, about twice as fast
-    on TensorFlow as eager calls); other callables through `kzoo.zoo.evaluation.predict`.
-    """
-    x = preprocess(images, entry.input)
-    if not hasattr(model, "predict_on_batch"):
-        outputs = predict(model, x, batch_size, progress, desc=desc)
-    else:
-        chunks: list[list[np.ndarray]] = []
-        starts = range(0, len(x), batch_size)
-        for start in tqdm(starts, desc=desc, unit="batch", disable=not progress, leave=False):
-            out = model.predict_on_batch(x[start : start + batch_size])
-            out = out if isinstance(out, (list, tuple)) else [out]
-            chunks.append([np.asarray(o) for o in out])
-        outputs = [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
-    return dict(zip(entry.outputs, outputs, strict=True))["embedding"]
 
 
 @register_evaluator("weighted_knn")
@@ -78,8 +55,8 @@ def weighted_knn(
 ) -> dict[str, float]:
     """Weighted-kNN accuracy of the embeddings, with retrieval metrics and the raw-pixel baseline.
 
-    Queries are the images of `entry.eval["split"]` (test), references those of
-    `reference_split` (train), both from `entry.eval["dataset"]`. Returns:
+    Queries are the images of `entry.eval.split` (test), references those of
+    `reference_split` (train), both from `entry.eval.dataset`. Returns:
 
     - `knn_accuracy`: top-1 accuracy of the weighted kNN vote (k neighbours by cosine
       similarity, weights exp(s/τ)) of each query's embedding among the reference embeddings;
@@ -123,13 +100,13 @@ def weighted_knn(
     reference_limit = check_int("reference_limit", reference_limit, 1)
     if limit is not None:
         limit = check_int("limit", limit, 1)
-    split = entry.eval["split"]
+    split = entry.eval.split
     if reference_split == split:
         raise ValueError(
             f"`reference_split` must differ from the evaluated split {split!r} (a query would "
             f"be its own neighbour). Received: reference_split={reference_split!r}"
         )
-    dataset = entry.eval["dataset"]
+    dataset = entry.eval.dataset
     query_images, query_labels = load_split(dataset, split, data_dir)
     ref_images, ref_labels = load_split(dataset, reference_split, data_dir)
     if limit is not None:
@@ -144,8 +121,11 @@ def weighted_knn(
         )
 
     desc = f"eval {entry.key}"
-    queries = _embed(model, entry, query_images, batch_size, progress, f"{desc} {split}")
-    references = _embed(model, entry, ref_images, batch_size, progress, f"{desc} {reference_split}")
+    queries = named_outputs(model, entry, query_images, batch_size, progress, f"{desc} {split}")
+    references = named_outputs(
+        model, entry, ref_images, batch_size, progress, f"{desc} {reference_split}"
+    )
+    queries, references = queries["embedding"], references["embedding"]
     metrics = {
         "knn_accuracy": vote(queries, references, k),
         "knn1_accuracy": vote(queries, references, 1),

@@ -26,33 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from kzoo.datasets.omniglot import HELDOUT_ALPHABETS, load_evaluation_drawings
+from kzoo.evaluation.data_path import named_outputs
 from kzoo.metrics.retrieval import map_at_r, recall_at_k
-from kzoo.zoo.evaluation import predict, preprocess
+from kzoo.utils.validation import check_int
 from kzoo.zoo.model_entry import ModelEntry
-from kzoo.zoo.registry import register_dataset, register_evaluator
+from kzoo.zoo.registry import register_evaluator
 
-HELDOUT_ALPHABETS: tuple[str, ...] = ("Balinese", "Korean")
 DEFAULT_EPISODES = 1000
 DEFAULT_WAYS: tuple[int, ...] = (5, 20)
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
-    return int(value)
-
-
-def alphabet_mask(alphabet_names: Sequence[str], alphabets: np.ndarray, chosen: Sequence[str]):
-    """Boolean mask of the drawings whose alphabet is one of `chosen` (names, checked)."""
-    if isinstance(chosen, str) or not chosen:
-        raise ValueError(f"`alphabets` must be a non-empty list of names, got {chosen!r}.")
-    unknown = sorted(set(chosen) - set(alphabet_names))
-    if unknown:
-        raise ValueError(
-            f"`alphabets` names {unknown} not in the data's alphabets {list(alphabet_names)}."
-        )
-    wanted = [i for i, name in enumerate(alphabet_names) if name in set(chosen)]
-    return np.isin(alphabets, wanted)
 
 
 def one_shot_episodes(
@@ -72,7 +54,7 @@ def one_shot_episodes(
     labels, drawers = np.asarray(labels).reshape(-1), np.asarray(drawers).reshape(-1)
     if len(labels) != len(drawers) or (groups is not None and len(groups) != len(labels)):
         raise ValueError("`labels`, `drawers` and `groups` must have one entry per drawing.")
-    ways, episodes = _check_positive_int("ways", ways), _check_positive_int("episodes", episodes)
+    ways, episodes = check_int("ways", ways, 1), check_int("episodes", episodes, 1)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"`seed` must be a non-negative int, got {seed!r}.")
     where: dict[tuple[int, int], int] = {}
@@ -177,39 +159,6 @@ def one_shot_metrics(
     return metrics
 
 
-def load_evaluation_drawings(
-    alphabets: Sequence[str] = HELDOUT_ALPHABETS,
-    image_size: int = 28,
-    data_dir: str | os.PathLike | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`(images, labels, drawers, alphabets)` of the drawings of the named alphabets, in
-    `load_omniglot`'s order (alphabet, character, drawer); uint8 images."""
-    from kzoo.datasets import load_omniglot
-
-    data = load_omniglot("both", image_size=image_size, data_dir=data_dir)
-    mask = alphabet_mask(data.alphabet_names, data.alphabets, alphabets)
-    return data.images[mask], data.labels[mask], data.drawers[mask], data.alphabets[mask]
-
-
-@register_dataset("omniglot")
-def omniglot_split(
-    split: str,
-    data_dir: str | os.PathLike | None = None,
-    alphabets: Sequence[str] = HELDOUT_ALPHABETS,
-    image_size: int = 28,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The zoo dataset "omniglot" (for `kzoo.zoo.load_data`, hence `kzoo export`): uint8 drawings
-    and `load_omniglot`'s character labels; "test" holds the drawings of the evaluation
-    `alphabets`, "train" those of the other alphabets (the open-set models' training set; the
-    models trained on all 8 alphabets saw both)."""
-    from kzoo.datasets import load_omniglot
-
-    data = load_omniglot("both", image_size=image_size, data_dir=data_dir)
-    mask = alphabet_mask(data.alphabet_names, data.alphabets, alphabets)
-    mask = mask if split == "test" else ~mask
-    return data.images[mask], data.labels[mask]
-
-
 @register_evaluator("omniglot_one_shot")
 def omniglot_one_shot(
     model: Any,
@@ -236,21 +185,19 @@ def omniglot_one_shot(
     first `limit` of the full run's. Recall@1 and MAP@R always use all the drawings (embedding
     them takes about a second on a CPU).
     """
-    if entry.eval.get("dataset") != "omniglot":
+    if entry.eval.dataset != "omniglot":
         raise ValueError(
             f"the omniglot_one_shot evaluator needs `eval.dataset` 'omniglot', got "
-            f"{entry.eval.get('dataset')!r} for {entry.key}."
+            f"{entry.eval.dataset!r} for {entry.key}."
         )
-    shape = entry.input["shape"]
+    shape = entry.input.shape
     if len(shape) != 3 or shape[0] != shape[1]:
         raise ValueError(f"`input.shape` must be (size, size, channels), got {shape!r}.")
     if limit is not None:
-        episodes = min(episodes, _check_positive_int("limit", limit))
+        episodes = min(episodes, check_int("limit", limit, 1))
     images, labels, drawers, groups = load_evaluation_drawings(alphabets, shape[0], data_dir)
-    outputs = predict(
-        model, preprocess(images, entry.input), batch_size, progress, desc=f"eval {entry.key}"
-    )
-    embedding = dict(zip(entry.outputs, outputs, strict=True))["embedding"]
+    named = named_outputs(model, entry, images, batch_size, progress, desc=f"eval {entry.key}")
+    embedding = named["embedding"]
     return one_shot_metrics(
         embedding, labels, drawers, groups, ways=ways, episodes=episodes, seed=seed
     )

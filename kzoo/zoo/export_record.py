@@ -1,9 +1,11 @@
-"""The manifest / model-card summary of one verified LiteRT export."""
+"""A zoo entry's record of one verified LiteRT export, and the rule its exports are scored by."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from kzoo.zoo.entry_fields import ExportRecord
 
 
 def scores_logits(metrics: Mapping[str, Any]) -> bool:
@@ -20,7 +22,7 @@ def scores_logits(metrics: Mapping[str, Any]) -> bool:
 def export_summary(
     result: dict[str, Any], command: str | None = None, *, score_logits: bool = True
 ) -> dict[str, Any]:
-    """Condenses `export_zoo_model`'s result into the fields a manifest's `exports` entry keeps.
+    """Condenses `kzoo.export.export_verified`'s result into a manifest's `exports` fields.
 
     `embedding_max_abs_diff`: max abs difference of the (normalised) embedding to Keras;
     `top1_agreement`: same argmax of the logits (models with classes) or the same leave-one-out
@@ -53,3 +55,10 @@ def export_summary(
     if command:
         summary["command"] = command
     return summary
+
+
+def export_record(result: dict[str, Any], metrics: Mapping[str, Any], command: str) -> ExportRecord:
+    """The typed `exports["tflite-Q"]` record of an export of a model with these `metrics`."""
+    return ExportRecord.from_dict(
+        export_summary(result, command, score_logits=scores_logits(metrics))
+    )

@@ -2,8 +2,11 @@
 
 import pytest
 
-from kzoo.export.export_summary import export_summary
-from kzoo.zoo.card import export_table
+from kzoo.publishing.model_card import export_table
+from kzoo.zoo import ExportRecord, ModelEntry
+from kzoo.zoo.entry_fields import EntryFieldError
+from kzoo.zoo.export_record import export_record, export_summary
+from tests.hub.tiny_zoo import tiny_entry
 
 
 def _verify(with_logits=True):
@@ -81,12 +84,26 @@ def test_card_table_rows_in_quantization_order():
         q: {**export_summary(_verify()), "size_bytes": size}
         for q, size in (("tflite-int8", 2**19), ("tflite-none", 2**21))
     }
-    entry = {"exports": exports, "outputs": ["embedding"], "metrics": {"accuracy": 0.9}}
-    lines = export_table("m.v1", entry)
+    entry = ModelEntry.unpublished("m.v1", tiny_entry(exports=exports, metrics={"accuracy": 0.9}))
+    lines = export_table(entry)
     assert "test accuracy: Keras → LiteRT" in lines[5]
     rows = [line for line in lines if line.startswith("| float32") or line.startswith("| int8")]
     assert rows == [
         "| float32 | 2.00 MiB | 2,000 | 5.2e-07 | 1.0000 | 0.9346 → 0.9346 |",
         "| int8 (calibrated) | 0.50 MiB | 2,000 | 5.2e-07 | 1.0000 | 0.9346 → 0.9346 |",
     ]
-    assert export_table("m.v1", {"outputs": ["embedding"]}) == []
+    assert export_table(entry.replace(exports=None)) == []
+
+
+def test_typed_record_uses_the_zoo_scoring_rule():
+    by_logits = export_record(_verify(), {"accuracy": 0.5}, "kzoo export m --record")
+    by_embedding = export_record(_verify(), {"recall_at_1": 0.5}, "kzoo export m --record")
+    assert by_logits.accuracy_keras == 0.9346 and by_embedding.accuracy_keras == 0.9
+    assert isinstance(by_logits, ExportRecord) and by_logits.command == "kzoo export m --record"
+    assert by_logits.to_dict() == export_summary(_verify(), "kzoo export m --record")
+    assert by_embedding.to_dict() == export_summary(
+        _verify(), "kzoo export m --record", score_logits=False
+    )
+    with pytest.raises(EntryFieldError, match="expected true, false or null") as err:
+        ExportRecord.from_dict({**by_logits.to_dict(), "passed": "yes"})
+    assert err.value.field == "exports.passed"

@@ -15,8 +15,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from kzoo.zoo.errors import ZooError
-from kzoo.zoo.publish import default_hub_dir, unpack_hub
+from kzoo.hub.bundles import default_hub_dir, unpack_hub
+from kzoo.hub.errors import HubError
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -83,7 +83,7 @@ class OlahServer:
         try:
             import olah.server  # noqa: F401
         except ImportError as err:
-            raise ZooError(
+            raise HubError(
                 "olah is not installed: pip install 'kzoo[hub]' (or pip install olah)."
             ) from err
         self.mirrors.mkdir(parents=True, exist_ok=True)
@@ -103,7 +103,7 @@ class OlahServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ZooError(f"olah exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise HubError(f"olah exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 urllib.request.urlopen(f"{self.url}/api/models/kzoo/ping/revision/main", timeout=1)
                 return self
@@ -112,7 +112,7 @@ class OlahServer:
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise ZooError(f"olah did not answer on {self.url} within {timeout:.0f} s")
+        raise HubError(f"olah did not answer on {self.url} within {timeout:.0f} s")
 
     def log_tail(self, chars: int = 4000) -> str:
         path = self.workdir / "olah.out"

@@ -6,19 +6,18 @@ import numpy as np
 import pytest
 
 import kzoo
-from kzoo.metrics.retrieval import map_at_r, recall_at_k
-from kzoo.testing import TestCase
-from kzoo.zoo import get_evaluator
-from kzoo.zoo.model_entry import ModelEntry
-from kzoo.zoo.omniglot_evaluation import (
-    HELDOUT_ALPHABETS,
-    alphabet_mask,
-    load_evaluation_drawings,
+from kzoo.datasets.omniglot import HELDOUT_ALPHABETS, alphabet_mask, load_evaluation_drawings
+from kzoo.evaluation.omniglot_one_shot import (
     omniglot_one_shot,
     one_shot_accuracy,
     one_shot_episodes,
     one_shot_metrics,
 )
+from kzoo.metrics.retrieval import map_at_r, recall_at_k
+from kzoo.testing import TestCase
+from kzoo.zoo import get_evaluator
+from kzoo.zoo.model_entry import ModelEntry
+from tests.hub.tiny_zoo import tiny_entry
 
 
 def _toy(num_alphabets=3, per_alphabet=(6, 8, 25), num_drawers=5, dim=6, seed=0):
@@ -130,9 +129,9 @@ class TestOneShotEpisodes(TestCase):
             one_shot_episodes(labels, drawers, 40, 5)
         with pytest.raises(ValueError, match="in one alphabet, but the largest holds 25"):
             one_shot_episodes(labels, drawers, 30, 5, groups=groups)
-        with pytest.raises(ValueError, match="`episodes` must be a positive int"):
+        with pytest.raises(ValueError, match="`episodes` must be an int >= 1"):
             one_shot_episodes(labels, drawers, 5, 0)
-        with pytest.raises(ValueError, match="`ways` must be a positive int"):
+        with pytest.raises(ValueError, match="`ways` must be an int >= 1"):
             one_shot_episodes(labels, drawers, 2.5, 5)
         with pytest.raises(ValueError, match="`seed` must be a non-negative int"):
             one_shot_episodes(labels, drawers, 5, 5, seed=-1)
@@ -176,16 +175,9 @@ class TestOneShotAccuracy(TestCase):
         assert m == one_shot_metrics(emb, labels, drawers, groups, ways=(5,), episodes=30, seed=4)
 
 
-def _entry():
-    return ModelEntry(
-        "pixels.omniglot",
-        {
-            "input": {"shape": [28, 28, 1], "dtype": "float32", "scale": 1 / 255, "offset": 0.0},
-            "outputs": ["embedding", "logits"],
-            "eval": {"evaluator": "omniglot_one_shot", "dataset": "omniglot", "split": "heldout"},
-            "metrics": {},
-        },
-    )
+def _entry(dataset="omniglot"):
+    ev = {"evaluator": "omniglot_one_shot", "dataset": dataset, "split": "heldout"}
+    return ModelEntry.unpublished("pixels.omniglot", tiny_entry(eval=ev, metrics={}))
 
 
 def _pixels(x, training=False):
@@ -208,7 +200,7 @@ class TestOmniglotEvaluator(TestCase):
             alphabet_mask(data.alphabet_names, data.alphabets, "Korean")
 
     def test_zoo_dataset_for_load_data(self):
-        from kzoo.zoo.evaluation import load_split
+        from kzoo.evaluation.data_path import load_split
 
         x_test, y_test = load_split("omniglot", "test")
         x_train, y_train = load_split("omniglot", "train")
@@ -245,9 +237,8 @@ class TestOmniglotEvaluator(TestCase):
         assert wider["recall_at_1"] == sliced["recall_at_1"]  # retrieval uses every drawing
 
     def test_bad_entry(self):
-        entry = _entry()
-        entry.data["eval"]["dataset"] = "mnist"
+        entry = _entry(dataset="mnist")
         with pytest.raises(ValueError, match="needs `eval.dataset` 'omniglot'"):
             omniglot_one_shot(_pixels, entry, limit=5, progress=False)
-        with pytest.raises(ValueError, match="`limit` must be a positive int"):
+        with pytest.raises(ValueError, match="`limit` must be an int >= 1"):
             omniglot_one_shot(_pixels, _entry(), limit=0, progress=False)

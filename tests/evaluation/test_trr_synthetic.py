@@ -8,16 +8,17 @@ import pytest
 
 import kzoo
 from kzoo.datasets import trr_synthetic
-from kzoo.models import build_trr_mlp
-from kzoo.testing.test_case import to_numpy
-from kzoo.zoo import Manifest, ModelEntry, evaluate, get_dataset, get_evaluator, load_data
-from kzoo.zoo.trr_evaluation import (
+from kzoo.datasets.trr_synthetic import (
     fingerprint_labels,
     generator_parameters,
-    trr_synthetic_evaluator,
     trr_synthetic_split,
     validation_split,
 )
+from kzoo.evaluation import evaluate, load_data
+from kzoo.evaluation.trr_synthetic import trr_synthetic as trr_synthetic_evaluator
+from kzoo.models import build_trr_mlp
+from kzoo.testing.test_case import to_numpy
+from kzoo.zoo import Manifest, ModelEntry, get_dataset, get_evaluator
 
 KEY = "trr_mlp.synthetic_test"
 ARCH = {"num_features": 100, "num_classes": 10, "hidden": 32, "depth": 3, "keep_rate": 0.6}
@@ -115,7 +116,7 @@ def test_metrics_match_loop_references():
     keras.utils.set_random_seed(0)
     model = build_trr_mlp(**ARCH)
     metrics = trr_synthetic_evaluator(
-        model, entry, limit=150, progress=False, batch_size=64, **entry.eval["kwargs"]
+        model, entry, limit=150, progress=False, batch_size=64, **entry.eval.kwargs
     )
     x, y = validation_split(0)
     emb, logits = (to_numpy(o) for o in model(x[:150], training=False))
@@ -163,7 +164,7 @@ def test_bad_eval_kwargs(change, error, match):
 @pytest.mark.parametrize("limit", [1, 0, 2.5, True])
 def test_bad_limit(limit):
     entry = ModelEntry.from_dict(KEY, entry_data())
-    with pytest.raises(ValueError, match="`limit` must be an int >= 2 or None"):
+    with pytest.raises(ValueError, match="`limit` must be an int >= 2"):
         trr_synthetic_evaluator(None, entry, limit=limit, progress=False)
 
 
