@@ -144,7 +144,7 @@ class TestEveryHead(TestCase):
             optimizer=keras.optimizers.Adam(0.02),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         )
-        history = model.fit([x, y], y, batch_size=32, epochs=8, verbose=0).history["loss"]
+        history = model.fit([x, y], y, batch_size=32, epochs=16, verbose=0).history["loss"]
         assert np.all(np.isfinite(history)) and history[-1] < history[0], history
         inference = keras.Model(inputs, head(embeddings))
         accuracy = np.mean(np.argmax(inference.predict(x, verbose=0), axis=1) == y)
