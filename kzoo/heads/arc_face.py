@@ -10,6 +10,7 @@ from keras import ops
 
 from kzoo.heads.norm_face import NormFace
 from kzoo.ops.angular_margin import cos_theta_plus_margin
+from kzoo.utils.validation import check_bool, check_float
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -48,14 +49,8 @@ class ArcFace(NormFace):
         **kwargs: Any,
     ) -> None:
         super().__init__(num_classes, scale=scale, learnable_scale=learnable_scale, **kwargs)
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)):
-            raise ValueError(f"`margin` must be a number in [0, pi), got margin={margin!r}.")
-        if not 0 <= margin < math.pi:
-            raise ValueError(f"`margin` must be in [0, pi) radians, got margin={margin!r}.")
-        if not isinstance(easy_margin, bool):
-            raise TypeError(f"`easy_margin` must be a bool, got {easy_margin!r}.")
-        self.margin = float(margin)
-        self.easy_margin = easy_margin
+        self.margin = check_float("margin", margin, 0.0, math.pi, max_inclusive=False)
+        self.easy_margin = check_bool("easy_margin", easy_margin)
 
     def margin_cosine(self, cos_theta: Any, training: bool | None = None) -> Any:
         with_margin = cos_theta_plus_margin(cos_theta, self.margin)

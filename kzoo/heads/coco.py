@@ -7,7 +7,7 @@ from typing import Any
 import keras
 
 from kzoo.heads.margin_head import MarginHead
-from kzoo.heads.norm_face import check_positive
+from kzoo.utils.validation import check_positive
 
 
 @keras.saving.register_keras_serializable(package="kzoo")

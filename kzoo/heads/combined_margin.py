@@ -6,11 +6,11 @@ import math
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
 from kzoo.heads.norm_face import NormFace
 from kzoo.ops.angular_margin import cos_multiplicative_additive
+from kzoo.utils.validation import check_float, check_int, check_non_negative
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -52,17 +52,9 @@ class CombinedMargin(NormFace):
         **kwargs: Any,
     ) -> None:
         super().__init__(num_classes, scale=scale, learnable_scale=learnable_scale, **kwargs)
-        if isinstance(m1, bool) or not isinstance(m1, (int, np.integer)) or m1 < 1:
-            raise ValueError(
-                f"`m1` must be an integer >= 1 (non-integer m1 needs acos), got m1={m1!r}."
-            )
-        if isinstance(m2, bool) or not isinstance(m2, (int, float)) or not 0 <= m2 < math.pi:
-            raise ValueError(f"`m2` must be a number in [0, pi) radians, got m2={m2!r}.")
-        if isinstance(m3, bool) or not isinstance(m3, (int, float)) or m3 < 0:
-            raise ValueError(f"`m3` must be a number >= 0, got m3={m3!r}.")
-        self.m1 = int(m1)
-        self.m2 = float(m2)
-        self.m3 = float(m3)
+        self.m1 = check_int("m1", m1, 1)  # a non-integer m1 would need acos
+        self.m2 = check_float("m2", m2, 0.0, math.pi, max_inclusive=False)
+        self.m3 = check_non_negative("m3", m3)
 
     def margin_cosine(self, cos_theta: Any, training: bool | None = None) -> Any:
         cos_limit = math.cos((math.pi - self.m2) / self.m1)

@@ -7,6 +7,7 @@ from typing import Any
 import keras
 
 from kzoo.heads.norm_face import NormFace
+from kzoo.utils.validation import check_non_negative
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -40,9 +41,7 @@ class CosFace(NormFace):
         **kwargs: Any,
     ) -> None:
         super().__init__(num_classes, scale=scale, learnable_scale=learnable_scale, **kwargs)
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or margin < 0:
-            raise ValueError(f"`margin` must be a number >= 0, got margin={margin!r}.")
-        self.margin = float(margin)
+        self.margin = check_non_negative("margin", margin)
 
     def margin_cosine(self, cos_theta: Any, training: bool | None = None) -> Any:
         return cos_theta - self.margin

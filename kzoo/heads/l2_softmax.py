@@ -9,7 +9,7 @@ import keras
 from keras import ops
 
 from kzoo.heads.margin_head import MarginHead
-from kzoo.heads.norm_face import check_positive
+from kzoo.utils.validation import check_bool, check_positive
 
 
 def l2_softmax_alpha_lower_bound(num_classes: int, probability: float = 0.9) -> float:
@@ -61,9 +61,7 @@ class L2Softmax(MarginHead):
     ) -> None:
         super().__init__(num_classes, **kwargs)
         self.alpha = check_positive("alpha", alpha)
-        if not isinstance(learnable_alpha, bool):
-            raise TypeError(f"`learnable_alpha` must be a bool, got {learnable_alpha!r}.")
-        self.learnable_alpha = learnable_alpha
+        self.learnable_alpha = check_bool("learnable_alpha", learnable_alpha)
 
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)

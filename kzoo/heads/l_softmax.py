@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
 from kzoo.heads.margin_head import MarginHead
 from kzoo.ops.cos_m_theta import lsoftmax_psi
+from kzoo.utils.validation import check_int, check_non_negative
 
 
 def margin_lambda(
@@ -64,21 +64,11 @@ class LSoftmax(MarginHead):
         **kwargs: Any,
     ) -> None:
         super().__init__(num_classes, **kwargs)
-        if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)) or margin < 1:
-            raise ValueError(f"`margin` must be an integer >= 1, got margin={margin!r}.")
-        for name, value in (
-            ("lambda_base", lambda_base),
-            ("lambda_gamma", lambda_gamma),
-            ("lambda_power", lambda_power),
-            ("lambda_min", lambda_min),
-        ):
-            if not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"`{name}` must be a number >= 0, got {name}={value!r}.")
-        self.margin = int(margin)
-        self.lambda_base = float(lambda_base)
-        self.lambda_gamma = float(lambda_gamma)
-        self.lambda_power = float(lambda_power)
-        self.lambda_min = float(lambda_min)
+        self.margin = check_int("margin", margin, 1)
+        self.lambda_base = check_non_negative("lambda_base", lambda_base)
+        self.lambda_gamma = check_non_negative("lambda_gamma", lambda_gamma)
+        self.lambda_power = check_non_negative("lambda_power", lambda_power)
+        self.lambda_min = check_non_negative("lambda_min", lambda_min)
 
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
 from kzoo.ops.l2_normalize import l2_normalize, safe_norm
+from kzoo.utils.validation import check_int, check_labels_array, concrete
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -25,7 +25,8 @@ class MarginHead(keras.layers.Layer):
     the logits are cast to the layer's compute dtype, so float16/bfloat16 policies stay finite.
 
     Labels: integer ids of shape `(batch,)` or `(batch, 1)` (integer-valued floats are accepted
-    and cast). Out-of-range labels raise a `ValueError` when they are concrete (eager calls); in a
+    and cast). Labels that are not integer-valued or outside `[0, num_classes)` raise a
+    `ValueError` when they are concrete (eager calls); in a
     compiled graph they cannot raise on every backend, so their rows become NaN, which makes the
     loss NaN instead of silently dropping the margin.
 
@@ -52,11 +53,7 @@ class MarginHead(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
-            raise TypeError(f"`num_classes` must be an int, got {num_classes!r}.")
-        if num_classes < 2:
-            raise ValueError(f"`num_classes` must be at least 2, got num_classes={num_classes}.")
-        self.num_classes = int(num_classes)
+        self.num_classes = check_int("num_classes", num_classes, 2)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
@@ -100,7 +97,7 @@ class MarginHead(keras.layers.Layer):
             logits = self.scale_logits(cosine + one_hot * (margined - target), embeddings, kernel)
             if valid is not None:
                 logits = ops.where(ops.expand_dims(valid, -1), logits, float("nan"))
-        return ops.cast(logits, self.compute_dtype)
+        return _cast_finite(logits, self.compute_dtype)
 
     def cosine(self, embeddings: Any, kernel: Any) -> Any:
         """cos θ between each embedding and each class weight, clipped to [-1, 1]."""
@@ -136,17 +133,16 @@ class MarginHead(keras.layers.Layer):
         batch = embeddings.shape[0]
         if batch is not None and shape[0] is not None and shape[0] != batch:
             raise ValueError(f"`labels` has {shape[0]} entries but `embeddings` has {batch} rows.")
-        labels = ops.cast(labels, "int32")
-        values = _concrete(labels)
-        if values is None:
-            valid = ops.logical_and(labels >= 0, labels < self.num_classes)
-            return ops.clip(labels, 0, self.num_classes - 1), valid
-        if values.size and (values.min() < 0 or values.max() >= self.num_classes):
-            raise ValueError(
-                f"`labels` must be in [0, num_classes={self.num_classes}), got values in "
-                f"[{values.min()}, {values.max()}]."
-            )
-        return labels, None
+        values = concrete(labels)
+        if values is not None:
+            check_labels_array("labels", values, self.num_classes)
+            return ops.cast(labels, "int32"), None
+        wide = ops.cast(labels, "float32") if "float" in dtype else labels
+        valid = ops.logical_and(wide >= 0, wide < self.num_classes)
+        if "float" in dtype:
+            valid = ops.logical_and(valid, ops.equal(ops.floor(wide), wide))
+        labels = ops.where(valid, labels, ops.zeros_like(labels))
+        return ops.cast(labels, "int32"), valid
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         embedding_shape = input_shape[0] if _is_pair(input_shape) else input_shape
@@ -171,9 +167,8 @@ def _is_pair(value: Any) -> bool:
     return False
 
 
-def _concrete(x: Any) -> np.ndarray | None:
-    """The values of `x` when it is an eager tensor, None when it is symbolic (graph, tracer)."""
-    try:
-        return np.asarray(ops.convert_to_numpy(x))
-    except Exception:
-        return None
+def _cast_finite(x: Any, dtype: str) -> Any:
+    """Casts float32 logits to `dtype`, saturating at its largest finite value (float16)."""
+    if keras.backend.standardize_dtype(dtype) == "float16":
+        x = ops.clip(x, -65504.0, 65504.0)
+    return ops.cast(x, dtype)

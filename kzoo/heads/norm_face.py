@@ -8,12 +8,7 @@ import keras
 from keras import ops
 
 from kzoo.heads.margin_head import MarginHead
-
-
-def check_positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"`{name}` must be a number > 0, got {name}={value!r}.")
-    return float(value)
+from kzoo.utils.validation import check_bool, check_positive
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -44,9 +39,7 @@ class NormFace(MarginHead):
     ) -> None:
         super().__init__(num_classes, **kwargs)
         self.scale = check_positive("scale", scale)
-        if not isinstance(learnable_scale, bool):
-            raise TypeError(f"`learnable_scale` must be a bool, got {learnable_scale!r}.")
-        self.learnable_scale = learnable_scale
+        self.learnable_scale = check_bool("learnable_scale", learnable_scale)
 
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)

@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 from kzoo.ops.l2_normalize import l2_normalize
+from kzoo.utils.validation import check_bool, check_int, check_positive
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -50,12 +51,9 @@ class CosineNormalization(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(f"`units` must be a positive int, got units={units!r}.")
-        if not isinstance(centered, bool):
-            raise TypeError(f"`centered` must be a bool, got {centered!r}.")
-        if not isinstance(epsilon, (int, float)) or not epsilon > 0:
-            raise ValueError(f"`epsilon` must be a number > 0, got epsilon={epsilon!r}.")
+        units = check_int("units", units, 1)
+        centered = check_bool("centered", centered)
+        epsilon = check_positive("epsilon", epsilon)
         self.units = units
         self.centered = centered
         self.activation = keras.activations.get(activation)

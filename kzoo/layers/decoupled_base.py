@@ -9,17 +9,14 @@ import keras
 from keras import ops
 
 from kzoo.ops.decoupled_functions import get_angular_function, get_magnitude_function
+from kzoo.utils.validation import check_bool, check_float, check_positive
 
 WEIGHTINGS = ("none", "linear", "nonlinear")
 _MIN_LEARNED_RHO = 1e-4
 
 
 def _positive_number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"`{name}` must be a positive number; received {value!r}.")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive number; received {value!r}.")
-    return float(value)
+    return check_positive(name, value)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -110,16 +107,10 @@ class DecoupledBase(keras.layers.Layer):
         self.weighting = weighting
         self.learnable_rho = learnable_rho
         self.epsilon = _positive_number(epsilon, "epsilon")
-        if not isinstance(normalize_norm, bool):
-            raise TypeError(f"`normalize_norm` must be a bool; received {normalize_norm!r}.")
-        if (
-            isinstance(norm_momentum, bool)
-            or not isinstance(norm_momentum, (int, float))
-            or not 0.0 <= norm_momentum < 1.0
-        ):
-            raise ValueError(f"`norm_momentum` must be in [0, 1); received {norm_momentum!r}.")
-        self.normalize_norm = normalize_norm
-        self.norm_momentum = float(norm_momentum)
+        self.normalize_norm = check_bool("normalize_norm", normalize_norm)
+        self.norm_momentum = check_float(
+            "norm_momentum", norm_momentum, 0.0, 1.0, max_inclusive=False
+        )
         self.use_bias = bool(use_bias)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)

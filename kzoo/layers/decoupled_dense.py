@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 from kzoo.layers.decoupled_base import DecoupledBase
+from kzoo.utils.validation import check_int
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -35,8 +36,7 @@ class DecoupledDense(DecoupledBase):
 
     def __init__(self, units: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(f"`units` must be a positive int; received {units!r}.")
+        units = check_int("units", units, 1)
         self.units = units
         self.input_spec = keras.layers.InputSpec(min_ndim=2)
 

@@ -7,6 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from kzoo.utils.validation import check_choice, check_non_negative, check_positive
+
 
 @keras.saving.register_keras_serializable(package="kzoo")
 class FeatureIncay(keras.layers.Layer):
@@ -49,17 +51,10 @@ class FeatureIncay(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise ValueError(f"`weight` must be a number >= 0, got weight={weight!r}.")
-        if mode not in ("hard", "smooth"):
-            raise ValueError(f"`mode` must be 'hard' or 'smooth', got mode={mode!r}.")
-        for name, value in (("temperature", temperature), ("epsilon", epsilon)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"`{name}` must be a number > 0, got {name}={value!r}.")
-        self.weight = float(weight)
-        self.mode = mode
-        self.temperature = float(temperature)
-        self.epsilon = float(epsilon)
+        self.weight = check_non_negative("weight", weight)
+        self.mode = check_choice("mode", mode, ("hard", "smooth"))
+        self.temperature = check_positive("temperature", temperature)
+        self.epsilon = check_positive("epsilon", epsilon)
 
     def penalty(self, features: Any, logits: Any, labels: Any) -> Any:
         """The scalar penalty (already multiplied by `weight`), in float32."""

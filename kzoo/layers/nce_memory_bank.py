@@ -4,9 +4,18 @@ import math
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
-from kzoo.utils.validation import check_int
+from kzoo.utils.validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_non_negative,
+    check_positive,
+    concrete,
+    fail,
+)
 
 _MODES = ("nce", "softmax")
 
@@ -97,26 +106,12 @@ class NCEMemoryBank(keras.layers.Layer):
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         check_int("num_instances", num_instances, 2)
-        if (
-            isinstance(num_negatives, bool)
-            or not isinstance(num_negatives, int)
-            or num_negatives < 1
-        ):
-            raise ValueError(
-                f"`num_negatives` must be an int >= 1. Received: num_negatives={num_negatives!r}"
-            )
-        if not temperature > 0:
-            raise ValueError(f"`temperature` must be > 0. Received: temperature={temperature!r}")
-        if not 0 <= momentum < 1:
-            raise ValueError(f"`momentum` must be in [0, 1). Received: momentum={momentum!r}")
-        if mode not in _MODES:
-            raise ValueError(f"`mode` must be one of {_MODES}. Received: mode={mode!r}")
-        if z is not None and not z > 0:
-            raise ValueError(f"`z` must be None or > 0. Received: z={z!r}")
-        if not proximal_weight >= 0:
-            raise ValueError(
-                f"`proximal_weight` must be >= 0. Received: proximal_weight={proximal_weight!r}"
-            )
+        check_int("num_negatives", num_negatives, 1)
+        temperature = check_positive("temperature", temperature)
+        momentum = check_float("momentum", momentum, 0.0, 1.0, max_inclusive=False)
+        check_choice("mode", mode, _MODES)
+        z = None if z is None else check_positive("z", z)
+        proximal_weight = check_non_negative("proximal_weight", proximal_weight)
         self.num_instances = num_instances
         self.num_negatives = num_negatives
         self.temperature = float(temperature)
@@ -171,7 +166,7 @@ class NCEMemoryBank(keras.layers.Layer):
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         embeddings, ids = inputs
         embeddings = ops.cast(embeddings, "float32")
-        ids = ops.reshape(ops.cast(ids, "int32"), (-1,))
+        ids, valid = self._check_ids(ids)
         bank = ops.cast(self.bank, "float32")  # mixed policies autocast it to the compute dtype
         if self.mode == "nce":
             batch = ops.shape(embeddings)[0]
@@ -211,11 +206,36 @@ class NCEMemoryBank(keras.layers.Layer):
             norm = ops.sqrt(
                 ops.maximum(ops.sum(ops.square(updated), axis=-1, keepdims=True), 1e-12)
             )
-            self.bank.assign(ops.scatter_update(bank, ids[:, None], updated / norm))
+            updated = updated / norm
+            if valid is not None:  # a bad id leaves the bank as it was (and the loss NaN)
+                updated = ops.where(valid, updated, positives)
+            self.bank.assign(ops.scatter_update(bank, ids[:, None], updated))
             if self.mode == "nce":
                 self.log_z.assign(log_z)
             self.step.assign_add(ops.ones((), "int32"))
+        if valid is not None:
+            outputs = ops.where(valid, outputs, float("nan"))
         return ops.cast(outputs, self.compute_dtype)
+
+    def _check_ids(self, ids: Any) -> tuple[Any, Any]:
+        """Ids in `[0, num_instances)`: checked eagerly; in a compiled step a bad id makes the
+        outputs NaN (and leaves the bank unchanged) instead of reading/writing a wrong row."""
+        ids = ops.reshape(ops.convert_to_tensor(ids), (-1,))
+        dtype = keras.backend.standardize_dtype(ids.dtype)
+        values = concrete(ids)
+        requirement = f"integer row indices in [0, num_instances={self.num_instances})"
+        if values is not None:
+            bad = (values < 0) | (values >= self.num_instances) | (values != np.round(values))
+            if values.size and bool(np.any(bad)):
+                fail("ids", requirement, values[bad][:4].tolist())
+            return ops.cast(ids, "int32"), None
+        wide = ops.cast(ids, "float32") if "float" in dtype else ids
+        valid = ops.logical_and(wide >= 0, wide < self.num_instances)
+        if "float" in dtype:
+            valid = ops.logical_and(valid, ops.equal(ops.floor(wide), wide))
+        valid = ops.all(valid)
+        safe = ops.where(valid, ids, ops.zeros_like(ids))
+        return ops.cast(safe, "int32"), valid
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         width = 1 + self.num_negatives if self.mode == "nce" else self.num_instances

@@ -5,10 +5,11 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import MetricLoss, check_number
+from kzoo.losses._base import MetricLoss, propagate_nan
 from kzoo.miners.triplet_miners import hardest_pair_masks
 from kzoo.ops.label_masks import negative_mask, positive_mask
 from kzoo.ops.masked_reductions import masked_mean
+from kzoo.utils.validation import check_float
 
 PAIR_MINERS = (None, "hardest")
 
@@ -28,7 +29,7 @@ def embedding_contrastive_loss(
     neg_losses = ops.maximum(neg_margin - distances, 0.0)
     pos_term = masked_mean(pos_losses, ops.logical_and(pos, ops.greater(pos_losses, 0.0)))
     neg_term = masked_mean(neg_losses, ops.logical_and(neg, ops.greater(neg_losses, 0.0)))
-    return pos_term + neg_term
+    return propagate_nan(pos_term + neg_term, distances)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -66,8 +67,8 @@ class EmbeddingContrastiveLoss(MetricLoss):
         dtype: Any = None,
     ):
         super().__init__(distance=distance, name=name, reduction=reduction, dtype=dtype)
-        self.pos_margin = check_number("pos_margin", pos_margin)
-        self.neg_margin = check_number("neg_margin", neg_margin)
+        self.pos_margin = check_float("pos_margin", pos_margin)
+        self.neg_margin = check_float("neg_margin", neg_margin)
         if miner not in PAIR_MINERS:
             raise ValueError(f"miner must be one of {PAIR_MINERS}, got {miner!r}.")
         self.miner = miner

@@ -5,10 +5,11 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import MetricLoss, check_number, labels_and_embeddings
+from kzoo.losses._base import MetricLoss, labels_and_embeddings, propagate_nan
 from kzoo.miners.distance_weighted_miner import DistanceWeightedMiner
 from kzoo.ops.label_masks import negative_mask, positive_mask
 from kzoo.ops.masked_reductions import divide_no_nan
+from kzoo.utils.validation import check_bool, check_float, check_non_negative, nan_unless
 
 SAMPLINGS = ("all", "distance_weighted")
 
@@ -49,7 +50,7 @@ def margin_loss(
     )
     if nu:
         total = total + nu * ops.sum(beta * ops.sum(w_pos, axis=1, keepdims=True))
-    return divide_no_nan(total, divisor)
+    return propagate_nan(propagate_nan(divide_no_nan(total, divisor), distances), beta)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -100,17 +101,15 @@ class MarginLoss(MetricLoss):
         dtype: Any = None,
     ):
         super().__init__(distance=distance, name=name, reduction=reduction, dtype=dtype)
-        self.margin = check_number("margin", margin, 0.0)
-        self.nu = check_number("nu", nu, 0.0)
-        self.beta = check_number("beta", beta)
-        if not isinstance(learn_beta, bool):
-            raise TypeError(f"learn_beta must be a bool, got {type(learn_beta).__name__}.")
-        self.learn_beta = learn_beta
+        self.margin = check_non_negative("margin", margin)
+        self.nu = check_non_negative("nu", nu)
+        self.beta = check_float("beta", beta)
+        self.learn_beta = check_bool("learn_beta", learn_beta)
         if sampling not in SAMPLINGS:
             raise ValueError(f"sampling must be one of {SAMPLINGS}, got {sampling!r}.")
         self.sampling = sampling
-        self.cutoff = check_number("cutoff", cutoff)
-        self.nonzero_loss_cutoff = check_number("nonzero_loss_cutoff", nonzero_loss_cutoff)
+        self.cutoff = check_float("cutoff", cutoff)
+        self.nonzero_loss_cutoff = check_float("nonzero_loss_cutoff", nonzero_loss_cutoff)
         self.miner = (
             DistanceWeightedMiner(cutoff, nonzero_loss_cutoff)
             if sampling == "distance_weighted"
@@ -118,7 +117,8 @@ class MarginLoss(MetricLoss):
         )
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        labels, embeddings = labels_and_embeddings(y_true, y_pred)
+        labels, embeddings, valid = labels_and_embeddings(y_true, y_pred)
+        values = embeddings
         if self.learn_beta:
             if embeddings.shape[-1] is not None and embeddings.shape[-1] < 2:
                 raise ValueError(
@@ -129,7 +129,8 @@ class MarginLoss(MetricLoss):
             beta = ops.full((ops.shape(embeddings)[0],), self.beta, dtype=embeddings.dtype)
         weights = None if self.miner is None else self.miner.weights(embeddings, labels)
         nu = self.nu if self.learn_beta else 0.0
-        return margin_loss(labels, self.distances(embeddings), beta, self.margin, nu, weights)
+        loss = margin_loss(labels, self.distances(embeddings), beta, self.margin, nu, weights)
+        return nan_unless(valid, propagate_nan(loss, values))
 
     def get_config(self) -> dict[str, Any]:
         return {

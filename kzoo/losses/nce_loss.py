@@ -6,7 +6,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.utils.validation import check_int
+from kzoo.utils.validation import check_int, check_non_negative
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -54,10 +54,8 @@ class NCELoss(keras.losses.Loss):
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         check_int("num_instances", num_instances, 2)
-        if not epsilon >= 0:
-            raise ValueError(f"`epsilon` must be >= 0. Received: epsilon={epsilon!r}")
         self.num_instances = num_instances
-        self.epsilon = float(epsilon)
+        self.epsilon = check_non_negative("epsilon", epsilon)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         y_pred = ops.cast(y_pred, "float32")

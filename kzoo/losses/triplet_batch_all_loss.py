@@ -5,10 +5,11 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import MetricLoss, check_number
+from kzoo.losses._base import MetricLoss, propagate_nan
 from kzoo.miners.triplet_miners import TRIPLET_TYPES, triplet_margin_mask, triplet_margins
 from kzoo.ops.label_masks import triplet_mask
 from kzoo.ops.masked_reductions import masked_mean
+from kzoo.utils.validation import check_float
 
 
 def triplet_batch_all_loss(
@@ -24,7 +25,7 @@ def triplet_batch_all_loss(
     violation = margin - triplet_margins(distances)
     losses = ops.softplus(violation) if smooth else ops.maximum(violation, 0.0)
     keep = ops.logical_and(mask, ops.greater(losses, 0.0)) if average_nonzero else mask
-    return masked_mean(losses, keep)
+    return propagate_nan(masked_mean(losses, keep), distances)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -68,11 +69,11 @@ class TripletBatchAllLoss(MetricLoss):
         dtype: Any = None,
     ):
         super().__init__(distance=distance, name=name, reduction=reduction, dtype=dtype)
-        self.margin = check_number("margin", margin)
+        self.margin = check_float("margin", margin)
         if miner is not None and miner not in TRIPLET_TYPES:
             raise ValueError(f"miner must be None or one of {TRIPLET_TYPES}, got {miner!r}.")
         self.miner = miner
-        self.miner_margin = check_number("miner_margin", miner_margin)
+        self.miner_margin = check_float("miner_margin", miner_margin)
         self.smooth = bool(smooth)
         self.average_nonzero = bool(average_nonzero)
 

@@ -5,7 +5,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.losses._base import check_number
+from kzoo.utils.validation import check_choice, check_non_negative
 
 VARIANTS = ("trr", "trr_new")
 
@@ -21,9 +21,10 @@ def _check_pair_distances(y_pred: Any) -> None:
 def trr_terms(pair_distances: Any, variant: str = "trr_new") -> Any:
     """`(B, L)` per-layer TRR loss terms from `(B, L, 2)` [||a-p||^2, ||a-n||^2]."""
     d_ap, d_an = pair_distances[..., 0], pair_distances[..., 1]
+    poison = (d_ap + d_an) * 0.0  # an Inf or NaN distance makes its term NaN, not a saturated 0/1
     if variant == "trr":
-        return ops.sigmoid(d_ap - d_an)
-    return ops.sigmoid(d_ap) - ops.sigmoid(d_an)
+        return ops.sigmoid(d_ap - d_an) + poison
+    return ops.sigmoid(d_ap) - ops.sigmoid(d_an) + poison
 
 
 def trr_scores(pair_distances: Any) -> Any:
@@ -73,10 +74,8 @@ class TRRLoss(keras.losses.Loss):
         dtype: Any = None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}.")
-        self.variant = variant
-        self.alpha = check_number("alpha", alpha, 0.0)
+        self.variant = check_choice("variant", variant, VARIANTS)
+        self.alpha = check_non_negative("alpha", alpha)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         _check_pair_distances(y_pred)

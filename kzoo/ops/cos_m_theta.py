@@ -10,11 +10,7 @@ from typing import Any
 
 from keras import ops
 
-
-def _check_margin(m: Any) -> int:
-    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
-        raise ValueError(f"`m` must be a positive integer, got m={m!r}.")
-    return m
+from kzoo.utils.validation import check_int
 
 
 def cos_m_theta(cos_theta: Any, m: int) -> Any:
@@ -30,7 +26,7 @@ def cos_m_theta(cos_theta: Any, m: int) -> Any:
     Example:
     >>> cos_m_theta(ops.convert_to_tensor([0.5]), 2)  # cos(2·60°) = -0.5
     """
-    m = _check_margin(m)
+    m = check_int("m", m, 1)
     cos_theta = ops.convert_to_tensor(cos_theta)
     t_prev, t = ops.ones_like(cos_theta), cos_theta
     for _ in range(m - 1):
@@ -45,7 +41,7 @@ def sin_m_theta_over_sin_theta(cos_theta: Any, m: int) -> Any:
         cos_theta: tensor of cosines, values in [-1, 1].
         m: positive integer multiplier.
     """
-    m = _check_margin(m)
+    m = check_int("m", m, 1)
     cos_theta = ops.convert_to_tensor(cos_theta)
     u_prev, u = ops.zeros_like(cos_theta), ops.ones_like(cos_theta)
     for _ in range(m - 1):
@@ -63,7 +59,7 @@ def multiple_angle_index(cos_theta: Any, m: int) -> Any:
     Returns:
         A tensor of the dtype of `cos_theta` holding k (a float, constant so no gradient).
     """
-    m = _check_margin(m)
+    m = check_int("m", m, 1)
     cos_theta = ops.convert_to_tensor(cos_theta)
     k = ops.zeros_like(cos_theta)
     for j in range(1, m):

@@ -99,9 +99,9 @@ class TestEveryHead(TestCase):
     def test_label_errors(self, cls, kwargs):
         x, y = _data()
         head = cls(**kwargs)
-        with pytest.raises(ValueError, match=r"`labels` must be in \[0, num_classes=4\)"):
+        with pytest.raises(ValueError, match=r"`labels` must be class ids in \[0, num_classes=4\)"):
             head([x, y + 1])
-        with pytest.raises(ValueError, match=r"`labels` must be in"):
+        with pytest.raises(ValueError, match=r"`labels` must be class ids in"):
             head([x, y - 1])
         with pytest.raises(
             ValueError, match=r"`labels` must have shape \(batch,\) or \(batch, 1\)"

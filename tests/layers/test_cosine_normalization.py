@@ -57,7 +57,7 @@ class TestCosineNormalization(TestCase):
         self.assertFiniteGradients(lambda v: layer(v), x)
 
     def test_errors(self):
-        with pytest.raises(ValueError, match="`units` must be a positive int"):
+        with pytest.raises(ValueError, match="`units` must be an int >= 1"):
             CosineNormalization(0)
         with pytest.raises(TypeError, match="`centered` must be a bool"):
             CosineNormalization(2, centered="yes")

@@ -95,7 +95,7 @@ class TestDecoupledDense(TestCase):
         )
 
     def test_bad_arguments(self):
-        with pytest.raises(ValueError, match="`units` must be a positive int"):
+        with pytest.raises(ValueError, match="`units` must be an int >= 1"):
             DecoupledDense(0)
         with pytest.raises(ValueError, match="`magnitude` must be one of"):
             DecoupledDense(2, magnitude="Tanh")

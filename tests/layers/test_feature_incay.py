@@ -92,11 +92,11 @@ class TestFeatureIncay(TestCase):
 
     def test_serialization_and_errors(self):
         self.run_serialization_test(FeatureIncay(0.2, mode="smooth", temperature=2.0))
-        with pytest.raises(ValueError, match="`mode` must be 'hard' or 'smooth'"):
+        with pytest.raises(ValueError, match=r"`mode` must be one of \('hard', 'smooth'\)"):
             FeatureIncay(mode="soft")
-        with pytest.raises(ValueError, match="`weight` must be a number >= 0"):
+        with pytest.raises(ValueError, match="`weight` must be a finite number >= 0"):
             FeatureIncay(-1.0)
-        with pytest.raises(ValueError, match="`temperature` must be a number > 0"):
+        with pytest.raises(ValueError, match="`temperature` must be a finite number > 0"):
             FeatureIncay(temperature=0.0)
         with pytest.raises(ValueError, match=r"takes `\[features, logits, labels\]`"):
             FeatureIncay()([FEATURES, LOGITS])

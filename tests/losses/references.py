@@ -17,16 +17,16 @@ def pairwise_distance_np(feature, squared=False):
 def angular_distance_np(feature):
     norms = np.linalg.norm(feature, axis=1, keepdims=True)
     normed = feature / np.maximum(norms, 1e-6)
-    return np.maximum(1.0 - normed @ normed.T, 1e-16)
+    return np.maximum(1.0 - normed @ normed.T, 0.0)
 
 
 def distance_np(feature, distance):
     if distance == "angular":
         return angular_distance_np(feature)
-    return pairwise_distance_np(feature, squared=distance == "squared_l2")
+    return pairwise_distance_np(feature, squared=distance in ("squared_l2", "squared-L2"))
 
 
-def triplet_semihard_loss_np(labels, embedding, margin, distance="squared_l2"):
+def triplet_semihard_loss_np(labels, embedding, margin, distance="L2"):
     """TF-Addons' test reference `triplet_semihard_loss_np` (loops)."""
     n = embedding.shape[0]
     pdist = distance_np(embedding, distance)
@@ -46,7 +46,7 @@ def triplet_semihard_loss_np(labels, embedding, margin, distance="squared_l2"):
     return loss / num_positives
 
 
-def triplet_hard_loss_np(labels, embedding, margin, soft=False, distance="squared_l2"):
+def triplet_hard_loss_np(labels, embedding, margin, soft=False, distance="L2"):
     """TF-Addons' test reference `triplet_hard_loss_np` (loops)."""
     n = embedding.shape[0]
     pdist = distance_np(embedding, distance)

@@ -41,7 +41,7 @@ class TestTripletSemiHardLoss(TestCase):
     @pytest.mark.parametrize("distance", ["squared_l2", "l2", "angular"])
     def test_matches_tfa_reference(self, seed, distance):
         labels, emb = _batch(seed)
-        loss = TripletSemiHardLoss(margin=1.0, distance=distance)(labels, emb)
+        loss = TripletSemiHardLoss(margin=1.0, distance_metric=distance)(labels, emb)
         self.assertMatchesReference(
             loss, lambda y, e: triplet_semihard_loss_np(y, e, 1.0, distance), labels, emb
         )
@@ -74,7 +74,7 @@ class TestTripletSemiHardLoss(TestCase):
     def test_tfa_tutorial_semantics_one_class_batch(self):
         # TF-Addons' code: no negatives -> "largest negative" is the row minimum (0).
         labels, emb = np.zeros(4, "int64"), np.eye(4, dtype="float32")
-        self.assertAllClose(TripletSemiHardLoss(margin=1.0)(labels, emb), 1.0 + 2.0)
+        self.assertAllClose(TripletSemiHardLoss(margin=1.0)(labels, emb), 1.0 + np.sqrt(2.0))
 
     def test_no_positives_is_zero_not_nan(self):
         labels, emb = np.arange(5), np.eye(5, dtype="float32")
@@ -93,7 +93,7 @@ class TestTripletHardLoss(TestCase):
     @pytest.mark.parametrize("distance", ["squared_l2", "l2", "angular"])
     def test_matches_tfa_reference(self, seed, soft, distance):
         labels, emb = _batch(seed, n=20)
-        loss = TripletHardLoss(margin=1.0, soft=soft, distance=distance)(labels, emb)
+        loss = TripletHardLoss(margin=1.0, soft=soft, distance_metric=distance)(labels, emb)
         self.assertMatchesReference(
             loss, lambda y, e: triplet_hard_loss_np(y, e, 1.0, soft, distance), labels, emb
         )
@@ -131,10 +131,10 @@ class TestTripletBatchAllLoss(TestCase):
 
 LOSSES = [
     TripletSemiHardLoss(),
-    TripletSemiHardLoss(distance="l2"),
-    TripletSemiHardLoss(distance="angular"),
+    TripletSemiHardLoss(distance_metric="squared-L2"),
+    TripletSemiHardLoss(distance_metric="angular"),
     TripletHardLoss(),
-    TripletHardLoss(soft=True, distance="l2"),
+    TripletHardLoss(soft=True, distance_metric="squared-L2"),
     TripletBatchAllLoss(),
     TripletBatchAllLoss(miner="semihard", distance="angular"),
 ]
@@ -156,7 +156,7 @@ class TestTripletEdges(TestCase):
 
     def test_bad_inputs(self):
         with pytest.raises(ValueError, match="distance"):
-            TripletSemiHardLoss(distance="L_7")
+            TripletSemiHardLoss(distance_metric="L_7")
         with pytest.raises(TypeError, match="margin"):
             TripletHardLoss(margin="1")
         with pytest.raises(TypeError, match="soft"):
@@ -168,16 +168,14 @@ class TestTripletEdges(TestCase):
         with pytest.raises(ValueError, match="y_true"):
             TripletSemiHardLoss()(np.zeros((4, 3)), np.zeros((4, 2), "float32"))
 
-    def test_tfa_distance_aliases(self):
+    def test_distance_spellings(self):
         labels, emb = _batch(5)
         self.assertAllClose(
-            TripletSemiHardLoss(distance="L_2")(labels, emb),
-            TripletSemiHardLoss(distance="squared_l2")(labels, emb),
+            TripletSemiHardLoss(distance_metric="squared-L2")(labels, emb),
+            TripletSemiHardLoss(distance_metric="squared_l2")(labels, emb),
         )
-        self.assertAllClose(
-            TripletSemiHardLoss(distance="L_1")(labels, emb),
-            TripletSemiHardLoss(distance="l2")(labels, emb),
-        )
+        with pytest.raises(ValueError, match="distance_metric"):
+            TripletSemiHardLoss(distance_metric="L_2")
 
     def test_model_fit_decreases_loss(self):
         rng = np.random.default_rng(0)
@@ -194,9 +192,11 @@ class TestTripletEdges(TestCase):
 
     def test_keras_file_round_trip_with_compiled_loss(self, tmp_path):
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-        model.compile(optimizer="adam", loss=TripletSemiHardLoss(margin=0.7, distance="angular"))
+        loss = TripletSemiHardLoss(margin=0.7, distance_metric="angular")
+        model.compile(optimizer="adam", loss=loss)
         path = str(tmp_path / "m.keras")
         model.save(path)
         restored = keras.saving.load_model(path)
         config = restored.loss.get_config()
-        assert config["margin"] == 0.7 and config["distance"] == "angular", json.dumps(config)
+        assert config["margin"] == 0.7, json.dumps(config)
+        assert config["distance_metric"] == "angular", json.dumps(config)

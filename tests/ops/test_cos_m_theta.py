@@ -79,5 +79,5 @@ class TestCosMTheta(TestCase):
 
     def test_bad_margin(self):
         for bad in (0, 1.5, True, "2"):
-            with pytest.raises(ValueError, match="`m` must be a positive integer"):
+            with pytest.raises(ValueError, match="`m` must be an int >= 1"):
                 kops.cos_m_theta(COS, bad)
