@@ -1,32 +1,18 @@
-"""Runs the Python blocks of one README section, so the README's examples stay true."""
+"""The ```python blocks of a README section, to run them as written."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def section_code(heading: str) -> list[str]:
+def snippet(heading: str) -> str:
+    """The python code of the section `## heading` (its blocks joined)."""
     text = README.read_text(encoding="utf-8")
-    start = text.index(f"\n## {heading}\n")
-    end = text.find("\n## ", start + 1)
-    body = text[start : end if end >= 0 else len(text)]
-    return re.findall(r"```python\n(.*?)```", body, flags=re.S)
-
-
-def run_section(heading: str, folder: str | os.PathLike) -> dict:
-    """Executes the section's code blocks in `folder` (files they write land there)."""
-    blocks = section_code(heading)
-    assert blocks, f"README has no python block under '## {heading}'"
-    namespace: dict = {}
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        for code in blocks:
-            exec(compile(code, f"README.md ({heading})", "exec"), namespace)
-    finally:
-        os.chdir(cwd)
-    return namespace
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"README has no section '## {heading}'"
+    blocks = re.findall(r"```python\n(.*?)```", match.group(1), re.S)
+    assert blocks, f"README section '## {heading}' has no python block"
+    return "\n".join(blocks)

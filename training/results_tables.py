@@ -29,7 +29,8 @@ def _exports(entry) -> dict:
 
 
 def _epochs(entry) -> str:
-    return str((entry.recipe.args or {}).get("epochs", "-"))
+    args = entry.recipe.args or {}
+    return str(args.get("schedule", {}).get("epochs", args.get("epochs", "-")))
 
 
 def zoo_table(manifest: Manifest) -> str:

@@ -102,13 +102,20 @@ def _print(report: dict, args: argparse.Namespace) -> int:
             f"{report['key']} on {scope}{report['dataset']}/{report['split']} "
             f"(tolerance {report['tolerance']})"
         )
-        print(f"  {'metric':20s} {'recorded':>9s} {'measured':>9s} {'delta':>9s}")
+        compared = report.get("recorded_on") != "full split, not compared"
+        recorded = "recorded" if compared else "recorded (full split)"
+        print(f"  {'metric':20s} {recorded:>9s} {'measured':>9s} {'delta':>9s}")
         for row in report["rows"]:
-            flag = "" if row["ok"] else "  <-- differs"
+            flag = "  <-- differs" if row["ok"] is False else ""
             print(
                 f"  {row['metric']:20s} {_fmt(row['recorded']):>9s} {_fmt(row['measured']):>9s} "
                 f"{_fmt(row['delta']):>9s}{flag}"
             )
-    if args.check and not all(row["ok"] for row in report["rows"]):
+        if not compared:
+            print(
+                f"  (--limit {args.limit} is not the recorded CI slice: the recorded column is the "
+                "full split's, not compared; --check checks the full split or the CI slice)"
+            )
+    if args.check and any(row["ok"] is False for row in report["rows"]):
         return 1
     return 0

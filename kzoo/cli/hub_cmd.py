@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import time
 
 from kzoo.cli._zoo_args import zoo_errors
@@ -28,15 +29,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 @zoo_errors
 def serve_run(args: argparse.Namespace) -> int:
+    """Serves until --duration, Ctrl-C (SIGINT) or SIGTERM; each stops olah and removes its
+    temporary folder."""
     from kzoo.hub.olah_server import OlahServer
 
-    server = OlahServer(args.hub_dir, host=args.host, port=args.port).start()
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous_int = signal.getsignal(signal.SIGINT)
+    server = OlahServer(args.hub_dir, host=args.host, port=args.port)
     try:
+        server.start()
         print(
             f"olah serves {len(server.repo_ids)} repositories from {server.hub_dir} on {server.url}"
         )
         for repo_id in server.repo_ids:
             print(f"  {repo_id}")
+        print(f"mirror folder {server.workdir} (removed on exit)")
         print(f"export HF_ENDPOINT={server.url}", flush=True)
         deadline = None if args.duration is None else time.monotonic() + args.duration
         while deadline is None or time.monotonic() < deadline:
@@ -45,7 +52,17 @@ def serve_run(args: argparse.Namespace) -> int:
                 return 1
             time.sleep(min(0.5, max(0.0, (deadline or float("inf")) - time.monotonic())))
     except KeyboardInterrupt:
-        pass
+        print("stopping olah", flush=True)
     finally:
-        server.stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the cleanup
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            server.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

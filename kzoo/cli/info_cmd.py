@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{entry.key}{'  (default tag)' if default else ''}")
     print(f"  repository   {entry.repo_id} @ {entry.revision or 'unpublished'}")
     print(f"  input        {tuple(entry.input.shape)} {entry.input.dtype}")
+    print(f"  preprocess   {preprocessing(entry.input)}")
     print(
         f"  outputs      {', '.join(entry.outputs)} (embedding {entry.embedding_size}-d"
         + (f", {entry.classes} classes)" if entry.classes else ")")
@@ -44,3 +45,18 @@ def run(args: argparse.Namespace) -> int:
     for name, spec in sorted(entry.files.items()):
         print(f"  file         {name:18s} {spec.size:>10d} B  sha256 {spec.sha256}")
     return 0
+
+
+def preprocessing(spec) -> str:
+    """How raw uint8 pixels become the model's input, in one line."""
+    text = f"x = pixels * {spec.scale:.8g} + {spec.offset:.8g}"
+    if spec.mean is not None or spec.std is not None:
+        text += f", then (x - {spec.mean or 0:.8g}) / {spec.std or 1:.8g}"
+    shape = tuple(spec.shape)
+    layout = (
+        f"{shape[-1]} channel{'s' if shape[-1] != 1 else ''} last (HWC"
+        + (", RGB)" if shape[-1] == 3 else ")")
+        if len(shape) == 3
+        else "a flat vector"
+    )
+    return f"{text}; shape {shape}, {spec.dtype}, {layout}"

@@ -39,7 +39,8 @@ def classification(
     metrics = kzoo.zoo.get_evaluator("classification")(model, entry, limit=1000)
     ```
     """
-    images, labels = load_split(entry.eval.dataset, entry.eval.split, data_dir)
+    ev = entry.eval
+    images, labels = load_split(ev.dataset, ev.split, data_dir, **(ev.dataset_kwargs or {}))
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     named = named_outputs(model, entry, images, batch_size, progress, desc=f"eval {entry.key}")

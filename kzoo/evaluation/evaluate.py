@@ -35,9 +35,12 @@ def evaluate(
         data_dir: dataset folder (default `$KZOO_DATA`).
         model: an already loaded model of this entry (then nothing is loaded).
 
-    Returns `{"key", "dataset", "split", "limit", "tolerance", "rows": [{"metric", "recorded",
-    "measured", "delta", "ok"}]}`; `ok` is `|delta| <= metrics_tolerance`. With `limit` equal to
-    the entry's `ci_eval.limit` the recorded figures are that slice's, else the full split's.
+    Returns `{"key", "dataset", "split", "limit", "tolerance", "recorded_on", "rows": [{"metric",
+    "recorded", "measured", "delta", "ok"}]}`; `ok` is `|delta| <= metrics_tolerance`. With
+    `limit` None or equal to the entry's `ci_eval.limit` the recorded figures are measured on the
+    same samples (`recorded_on` "full split" or "ci slice") and compared; with another `limit`
+    they are the full split's (`recorded_on` "full split, not compared"), shown beside the
+    measured ones with `ok` None: a slice differs from the whole split by sampling noise.
 
     Example:
     ```python
@@ -56,8 +59,12 @@ def evaluate(
     tol = float(DEFAULT_TOLERANCE if entry.metrics_tolerance is None else entry.metrics_tolerance)
     recorded = entry.metrics
     ci = entry.ci_eval
+    recorded_on = "full split"
     if limit is not None and ci is not None and ci.limit == limit:
         recorded = ci.metrics  # the slice CI re-checks, measured when the entry was recorded
+        recorded_on = "ci slice"
+    elif limit is not None:
+        recorded_on = "full split, not compared"
     rows = []
     for metric in sorted(set(measured) | set(recorded)):
         rec, got = recorded.get(metric), measured.get(metric)
@@ -68,7 +75,11 @@ def evaluate(
                 "recorded": rec,
                 "measured": got,
                 "delta": delta,
-                "ok": delta is not None and abs(delta) <= tol,
+                "ok": (
+                    None
+                    if recorded_on == "full split, not compared"
+                    else delta is not None and abs(delta) <= tol
+                ),
             }
         )
     return {
@@ -77,5 +88,6 @@ def evaluate(
         "split": ev.split,
         "limit": limit,
         "tolerance": tol,
+        "recorded_on": recorded_on,
         "rows": rows,
     }

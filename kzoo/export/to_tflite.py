@@ -16,6 +16,7 @@ import numpy as np
 from kzoo.export import _flatbuffer
 from kzoo.export.export_report import ExportReport
 from kzoo.export.unsupported_ops_error import UnsupportedOpsError
+from kzoo.heads.margin_head import MarginHead
 
 QUANTIZE_MODES = ("none", "fp16", "int8")
 _NOT_BUILTIN = re.compile(r"'tf\.(\w+)' op is neither a custom op nor a flex op")
@@ -84,6 +85,14 @@ def to_tflite(
     if not isinstance(model, keras.Model) or not getattr(model, "inputs", None):
         raise TypeError(
             "`model` must be a built Keras model with symbolic `inputs` (functional or Sequential)."
+        )
+    labels = _label_inputs(model)
+    if labels:
+        raise ValueError(
+            f"`model` takes the label input(s) {labels} of a margin head: that is a training graph "
+            "(margin applied, an integer input on the device; label=-1 gives NaN). Export the "
+            "label-free inference model instead: a kzoo.models.MarginModel, or the model whose "
+            "head is called as head(embeddings)."
         )
     path = os.fspath(path)
     input_names, specs = _input_specs(model)
@@ -179,6 +188,20 @@ def _require_tensorflow() -> None:
 def _clean(name: str, fallback: str) -> str:
     name = re.sub(r"[^A-Za-z0-9_]", "_", str(name).split(":")[0]).strip("_")
     return name or fallback
+
+
+def _label_inputs(model: keras.Model) -> list[str]:
+    """Names of the model inputs that reach a margin head's label slot."""
+    inputs = {id(t): t.name for t in model.inputs}
+    names = []
+    for layer in model.layers:
+        if not isinstance(layer, MarginHead):
+            continue
+        for node in layer._inbound_nodes:
+            args = node.arguments.args[0] if node.arguments.args else None
+            if isinstance(args, (list, tuple)) and len(args) == 2 and id(args[1]) in inputs:
+                names.append(inputs[id(args[1])])
+    return sorted(set(names))
 
 
 def _input_specs(model: keras.Model) -> tuple[list[str], list[Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import keras
@@ -57,6 +58,7 @@ class MarginHead(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self._warned_without_labels = False
 
     def build(self, input_shape: Any) -> None:
         embedding_shape = input_shape[0] if _is_pair(input_shape) else input_shape
@@ -68,11 +70,15 @@ class MarginHead(keras.layers.Layer):
         self.embedding_dim = int(embedding_shape[-1])
         self.kernel = self.add_weight(
             name="kernel",
-            shape=(self.embedding_dim, self.num_classes),
+            shape=self.kernel_shape(self.embedding_dim),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
+
+    def kernel_shape(self, embedding_dim: int) -> tuple[int, int]:
+        """Shape of the class weights, `(embedding_dim, num_classes)` here."""
+        return (embedding_dim, self.num_classes)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         if _is_pair(inputs):
@@ -84,6 +90,14 @@ class MarginHead(keras.layers.Layer):
             embeddings, labels = inputs
         else:
             embeddings, labels = inputs, None
+            if training and not self._warned_without_labels and self._has_margin():
+                self._warned_without_labels = True
+                warnings.warn(
+                    f"The margin head {self.name!r} was called without labels while training, so "
+                    "no margin is applied. Call it as head([embeddings, labels]), or train a "
+                    "kzoo.models.MarginModel, whose fit(x, y) passes the labels to its head.",
+                    stacklevel=2,
+                )
         embeddings = ops.cast(embeddings, "float32")
         kernel = ops.cast(self.kernel, "float32")
         cosine = self.cosine(embeddings, kernel)
@@ -98,6 +112,9 @@ class MarginHead(keras.layers.Layer):
             if valid is not None:
                 logits = ops.where(ops.expand_dims(valid, -1), logits, float("nan"))
         return _cast_finite(logits, self.compute_dtype)
+
+    def _has_margin(self) -> bool:
+        return type(self).margin_cosine is not MarginHead.margin_cosine
 
     def cosine(self, embeddings: Any, kernel: Any) -> Any:
         """cos θ between each embedding and each class weight, clipped to [-1, 1]."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,14 @@ from pathlib import Path
 
 from kzoo.hub.bundles import default_hub_dir, unpack_hub
 from kzoo.hub.errors import HubError
+
+
+def _die_with_parent() -> None:
+    """In the olah child on Linux: SIGTERM when the process that started it dies (even killed)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -99,7 +108,13 @@ class OlahServer:
             "--log-path",
             str(self.workdir / "logs"),
         ]
-        self.process = subprocess.Popen(cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            cmd,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

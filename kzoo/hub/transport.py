@@ -107,9 +107,21 @@ def _quarantine(path: Path, entry: HubFiles, revision: str, filename: str) -> Pa
         / revision
         / f"{filename}.{time.time_ns()}"
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
     real = Path(os.path.realpath(path))
-    shutil.move(str(real), target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(real), target)
+    except OSError as err:
+        # KZOO_HOME unwritable: drop the bad file from the cache so the next call refetches it
+        real.unlink(missing_ok=True)
+        if path.is_symlink() or path.exists():
+            path.unlink()
+        raise HashMismatchError(
+            f"{filename} of {entry.repo_id}@{revision} does not match the manifest, and it could "
+            f"not be quarantined: KZOO_HOME ({quarantine_dir().parent}) is not writable "
+            f"({err.strerror or err}). The file was deleted from the HF cache instead and nothing "
+            "was loaded; set KZOO_HOME to a writable folder and call kzoo.load again."
+        ) from err
     if path.is_symlink() or path.exists():
         path.unlink()
     return target

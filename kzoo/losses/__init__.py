@@ -1,13 +1,19 @@
 """Keras metric-learning losses: `y_true` integer labels, `y_pred` embeddings."""
 
+from kzoo.losses.circle_loss import CircleLoss
 from kzoo.losses.contrastive_loss import ContrastiveLoss, contrastive_loss
+from kzoo.losses.cross_batch_memory import CrossBatchMemory
 from kzoo.losses.embedding_contrastive_loss import (
     EmbeddingContrastiveLoss,
     embedding_contrastive_loss,
 )
 from kzoo.losses.margin_beta import MarginBeta
 from kzoo.losses.margin_loss import MarginLoss, margin_loss
+from kzoo.losses.multi_similarity_loss import MultiSimilarityLoss
 from kzoo.losses.nce_loss import NCELoss
+from kzoo.losses.ntxent_loss import NTXentLoss
+from kzoo.losses.proxy_anchor_loss import ProxyAnchorLoss
+from kzoo.losses.sup_con_loss import SupConLoss
 from kzoo.losses.triplet_batch_all_loss import TripletBatchAllLoss, triplet_batch_all_loss
 from kzoo.losses.triplet_hard_loss import (
     TripletHardLoss,
@@ -22,7 +28,13 @@ from kzoo.losses.triplet_semi_hard_loss import (
 from kzoo.losses.trr_loss import TRRLoss, trr_scores, trr_terms
 
 __all__ = [
+    "CircleLoss",
+    "MultiSimilarityLoss",
+    "NTXentLoss",
+    "ProxyAnchorLoss",
+    "SupConLoss",
     "ContrastiveLoss",
+    "CrossBatchMemory",
     "EmbeddingContrastiveLoss",
     "MarginBeta",
     "MarginLoss",

@@ -58,8 +58,13 @@ class TRRLoss(keras.losses.Loss):
         name, reduction, dtype: as `keras.losses.Loss`.
 
     Example:
-    >>> model.compile(optimizer="adam", loss={"logits": "sparse_categorical_crossentropy",
-    ...                                       "trr": kzoo.losses.TRRLoss("trr_new", alpha=1.0)})
+    >>> mlp = kzoo.models.build_trr_mlp(num_features=100, num_classes=10)
+    >>> model = kzoo.models.TripletFeatureModel(mlp, ["dense_0", "dense_1", "dense_2"])
+    >>> model.compile("adam", loss={
+    ...     "logits": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    ...     "trr": kzoo.losses.TRRLoss("trr_new", alpha=1.0)})
+    >>> sampler = kzoo.datasets.TripletSampler(y_train, batch_size=64, seed=0)
+    >>> model.fit(kzoo.datasets.SampledDataset(x_train, y_train, sampler), epochs=2)
 
     Reference: "Triplet Response Residual (TRR) 与特征表示学习" (seed 000), after the TRR
     filter score of Fang et al., "NestDNN", MobiCom 2018.

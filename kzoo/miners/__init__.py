@@ -1,6 +1,7 @@
 """Miners: hard / semi-hard selection functions and distance-weighted sampling."""
 
 from kzoo.miners.distance_weighted_miner import DistanceWeightedMiner
+from kzoo.miners.multi_similarity_miner import MultiSimilarityMiner
 from kzoo.miners.triplet_miners import (
     TRIPLET_TYPES,
     hard_triplet_mask,
@@ -16,6 +17,7 @@ from kzoo.miners.triplet_miners import (
 
 __all__ = [
     "DistanceWeightedMiner",
+    "MultiSimilarityMiner",
     "TRIPLET_TYPES",
     "hard_triplet_mask",
     "hardest_negatives",

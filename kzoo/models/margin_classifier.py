@@ -7,8 +7,8 @@ from typing import Any
 import keras
 
 from kzoo import heads
-from kzoo.layers.l2_normalization import L2Normalization
 from kzoo.models.backbones import build_backbone
+from kzoo.models.margin_model import MarginModel
 
 HEADS: dict[str, tuple[type, dict[str, Any]]] = {
     # L-Softmax with m = 1 is exactly the plain linear softmax classifier without bias.
@@ -34,8 +34,8 @@ def build_margin_classifier(
     backbone: str = "resnet_cifar",
     backbone_kwargs: dict[str, Any] | None = None,
     name: str | None = None,
-) -> keras.Model:
-    """The inference model of a zoo classifier: `image -> [embedding, logits]`.
+) -> MarginModel:
+    """A zoo classifier: a `MarginModel`, `image -> [embedding, logits]`.
 
     The embedding is the backbone's output L2-normalised (compare with cosine / dot product);
     the logits are the head's margin-free logits (`head(raw_embedding)`, no labels). The
@@ -43,7 +43,8 @@ def build_margin_classifier(
     given (e.g. `{"type": "decoupled", "magnitude": "tanh", "angular": "cosine"}`), or any
     other of `kzoo.models.backbones.BACKBONES` (e.g. "lsoftmax_cnn", the L-Softmax paper's
     MNIST CNN).
-    `training_model(model)` gives the model to fit, which applies the margin.
+    `model.fit(x, y)` applies the head's margin with the labels `y` (see `MarginModel`);
+    `training_model(model)` gives the equivalent explicit `[image, label]` model.
 
     Args:
         num_classes: number of classes.
@@ -66,15 +67,11 @@ def build_margin_classifier(
         conv=conv,
         backbone_kwargs=backbone_kwargs,
     )
-    image = keras.Input(tuple(input_shape), name="image")
-    raw = net(image)
-    embedding = L2Normalization(name="embedding")(raw)
-    logits = head_cls(num_classes, **{**defaults, **(head_kwargs or {})}, name="head")(raw)
-    logits = keras.layers.Identity(name="logits")(logits)
+    head_layer = head_cls(num_classes, **{**defaults, **(head_kwargs or {})}, name="head")
     default_name = (
         f"{head}_resnet{depth}" if backbone == "resnet_cifar" else f"{head}_{backbone}_classifier"
     )
-    return keras.Model(image, [embedding, logits], name=name or default_name)
+    return MarginModel(net, head_layer, name=name or default_name)
 
 
 def training_model(model: keras.Model) -> keras.Model:

@@ -21,6 +21,8 @@ from kzoo.ops.label_masks import negative_mask as negative_mask
 from kzoo.ops.label_masks import positive_mask as positive_mask
 from kzoo.ops.label_masks import same_label_mask as same_label_mask
 from kzoo.ops.label_masks import triplet_mask as triplet_mask
+from kzoo.ops.masked_logsumexp import cosine_similarity_matrix as cosine_similarity_matrix
+from kzoo.ops.masked_logsumexp import masked_logsumexp as masked_logsumexp
 from kzoo.ops.masked_reductions import divide_no_nan as divide_no_nan
 from kzoo.ops.masked_reductions import masked_maximum as masked_maximum
 from kzoo.ops.masked_reductions import masked_mean as masked_mean

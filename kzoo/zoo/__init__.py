@@ -16,6 +16,7 @@ from kzoo.hub.errors import (
 )
 from kzoo.hub.olah_server import OlahServer, local_hub
 from kzoo.zoo import builders as builders
+from kzoo.zoo import hf_scheme as hf_scheme
 from kzoo.zoo.entry_fields import (
     Architecture,
     CiEval,
@@ -43,6 +44,8 @@ from kzoo.zoo.registry import (
     registered_builders,
     registered_evaluators,
 )
+
+hf_scheme.install()
 
 __all__ = [
     "Architecture",

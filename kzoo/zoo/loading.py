@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from kzoo.hub.transport import HubFiles, fetch, is_official_endpoint
+from kzoo.heads.margin_head import MarginHead
+from kzoo.hub.bundled_files import bundled_folder, has_bundle, hub_reachable
+from kzoo.hub.errors import DownloadError, OfflineCacheMissError, RemoteFileError
+from kzoo.hub.transport import HubFiles, fetch, is_official_endpoint, is_offline
+from kzoo.models.fine_tuning import fine_tuning_model
+from kzoo.models.margin_model import MarginModel
 from kzoo.zoo.errors import ManifestError, NotPublishedError
 from kzoo.zoo.manifest import Manifest
 from kzoo.zoo.model_entry import ModelEntry
@@ -72,6 +78,44 @@ def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
         )
 
 
+def fetch_or_bundled(
+    entry: ModelEntry,
+    revision: str | None = None,
+    *,
+    force_download: bool = False,
+    progress: bool = True,
+) -> Path:
+    """`fetch_entry`; when HF_ENDPOINT is unset and the Hub cannot be reached (or HF_HUB_OFFLINE
+    is set and the cache misses), the pinned files from the repository's bundle in hub/."""
+    try:
+        return fetch_entry(entry, revision, force_download=force_download, progress=progress)
+    except (DownloadError, OfflineCacheMissError, RemoteFileError) as err:
+        if (
+            os.environ.get("HF_ENDPOINT")
+            or revision not in (None, entry.revision)
+            or entry.revision is None
+            or not has_bundle(entry.repo_id)
+            or not (is_offline() or not hub_reachable())
+        ):
+            if not os.environ.get("HF_ENDPOINT"):
+                raise type(err)(f"{err} {NO_ENDPOINT_HINT}") from err
+            raise
+    folder = bundled_folder(entry.repo_id, entry.revision, entry.files)
+    print(
+        f"kzoo: the Hub is unreachable and HF_ENDPOINT is unset: {entry.key} comes from the "
+        f"verified copy in hub/ ({entry.repo_id}@{entry.revision[:12]}).",
+        file=sys.stderr,
+    )
+    return folder
+
+
+NO_ENDPOINT_HINT = (
+    "HF_ENDPOINT is unset, so this asked huggingface.co; the zoo's repositories are in the "
+    "project's hub/: run `kzoo hub serve` and export the HF_ENDPOINT it prints, or load inside "
+    "`with kzoo.zoo.local_hub():`."
+)
+
+
 def _strip_head(model: Any, entry: ModelEntry) -> Any:
     import keras
 
@@ -90,8 +134,26 @@ def load(
     manifest: ManifestLike = None,
     force_download: bool = False,
     progress: bool = True,
+    num_classes: int | None = None,
+    head: str | None = None,
+    head_kwargs: dict[str, Any] | None = None,
 ) -> Any:
-    """Loads a zoo model as a Keras model.
+    """Loads a zoo model as a Keras model, or its backbone with a fresh head to fine-tune.
+
+    A classifier comes back as a `kzoo.models.MarginModel` (`image -> [embedding, logits]`):
+    `fit(x, y)` applies its head's margin, `predict` is margin-free.
+
+    Fine-tuning in three calls: `model = kzoo.load(name, num_classes=N)` returns the pretrained
+    backbone with a new head of `N` classes (the entry's head type unless `head` is given),
+    compiled with `MarginModel.compile()`'s defaults (call `compile()` again to change them);
+    then `model.fit(x, y)` and `model.predict(x)`. The backbone's BatchNormalization layers stay
+    trainable with momentum 0.9, so their moving statistics follow the new data (measured
+    against frozen statistics in benchmarks/results/fine_tune_bn_policy.md).
+
+    Inputs (preprocessing): float32 arrays of the entry's `input.shape`, channels last (HWC; the
+    grey 28×28 models have 1 channel), `x = pixels * input.scale + input.offset`, then
+    `(x - input.mean) / input.std` when those are set (`kzoo.info(name)["input"]`, or
+    `kzoo info NAME`); e.g. the 28×28 zoo models take `uint8_images[..., None] / 255.0`.
 
     Args:
         name: `name` (its default tag) or `name.tag`, e.g. `sphereface_resnet20.fashion_mnist`;
@@ -105,6 +167,10 @@ def load(
             `weights_manifest.json`.
         force_download: fetch again even when the cache holds the files.
         progress: show progress bars.
+        num_classes: put a fresh head of this many classes on the pretrained backbone.
+        head: the new head's type, one of `kzoo.models.HEADS` (default: the entry's, or
+            "arcface" for an entry trained without a classifier head); needs `num_classes`.
+        head_kwargs: arguments of the new head (default: the entry's when `head` is None).
 
     Files come through `huggingface_hub` into the standard HF cache (`HF_ENDPOINT`,
     `HF_HUB_OFFLINE`, `HF_HOME` are respected); a cached, verified copy needs no network. Loading
@@ -122,11 +188,47 @@ def load(
         model = get_builder(arch.builder)(**arch.kwargs)
         source = f"builder {arch.builder!r}"
     else:
-        folder = fetch_entry(entry, revision, force_download=force_download, progress=progress)
+        folder = fetch_or_bundled(entry, revision, force_download=force_download, progress=progress)
         model = keras.saving.load_model(str(folder), compile=False, safe_mode=True)
         source = f"downloaded ({entry.repo_id}@{revision or pinned_revision(entry)})"
     _check_model(model, entry, source)
+    if num_classes is not None:
+        return _fine_tuning(model, entry, num_classes, head, head_kwargs)
+    if head is not None or head_kwargs is not None:
+        raise ValueError("`head` and `head_kwargs` choose the new head: pass `num_classes` too.")
+    model = _as_margin_model(model)
     return model if include_head else _strip_head(model, entry)
+
+
+def _as_margin_model(model: Any) -> Any:
+    names = [layer.name for layer in model.layers]
+    if isinstance(model, MarginModel) or "backbone" not in names or "head" not in names:
+        return model
+    if not isinstance(model.get_layer("head"), MarginHead) or model.output_names != [
+        "embedding",
+        "logits",
+    ]:
+        return model
+    return MarginModel.from_functional(model)
+
+
+def _fine_tuning(
+    model: Any,
+    entry: ModelEntry,
+    num_classes: int,
+    head: str | None,
+    head_kwargs: dict[str, Any] | None,
+) -> Any:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"`num_classes` must be an int >= 2, got {num_classes!r}.")
+    if head is None:
+        kwargs = entry.architecture.kwargs
+        head = kwargs.get("head", "arcface")
+        if head_kwargs is None:
+            head_kwargs = kwargs.get("head_kwargs")
+    new = fine_tuning_model(model, num_classes, head=head, head_kwargs=head_kwargs)
+    new.compile()
+    return new
 
 
 def list_models(pattern: str | None = None, *, manifest: ManifestLike = None) -> list[str]:

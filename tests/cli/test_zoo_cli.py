@@ -48,8 +48,9 @@ def test_eval_prints_recorded_beside_measured(hub_env, capsys):
     report = json.loads(capsys.readouterr().out)
     acc = next(r for r in report["rows"] if r["metric"] == "accuracy")
     assert f"{acc['measured']:.4f}" == line.split()[2]
-    expected = 0 if all(r["ok"] for r in report["rows"]) else 1
-    assert main([*report_args[:-1], "--check"]) == expected
+    assert report["recorded_on"] == "full split, not compared"  # 64 is not a CI slice
+    assert all(r["ok"] is None for r in report["rows"])
+    assert main([*report_args[:-1], "--check"]) == 0  # slice noise is not a failure
 
 
 def test_eval_with_local_hub_serves_the_bundles_itself(hub_env, monkeypatch, capsys):

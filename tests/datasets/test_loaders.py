@@ -37,6 +37,17 @@ def test_att_faces():
     assert labels[:11].tolist() == [0] * 10 + [1]
 
 
+def test_att_faces_resized():
+    full, _ = datasets.load_att_faces()
+    small, labels = datasets.load_att_faces(size=(28, 28))
+    assert small.shape == (400, 28, 28) and small.dtype == np.uint8
+    # a 4x4 block of the 112-row image is about one pixel of the 28-row one (the mean brightness)
+    assert abs(float(small.mean()) - float(full.mean())) < 1.0
+    assert np.bincount(labels).tolist() == [10] * 40
+    with pytest.raises(ValueError, match="`size`"):
+        datasets.load_att_faces(size=(28,))
+
+
 def test_att_faces_leave_one_out_nearest_neighbour_is_97_5_percent():
     images, labels = datasets.load_att_faces()
     x = images.reshape(400, -1).astype(np.float64)

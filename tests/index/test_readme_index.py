@@ -1,6 +1,6 @@
 import numpy as np
 
-from tests.readme_snippets import run_section
+from tests.readme_sections import run_section
 
 
 def test_readme_index_section_runs(tmp_path):

@@ -84,6 +84,35 @@ BUILDERS = {
     "NormFace": lambda: _head(kzoo.heads.NormFace),
     "SphereFace": lambda: _head(kzoo.heads.SphereFace),
 }
+
+
+def _cross_batch_memory():
+    xbm = kl.CrossBatchMemory(kl.MultiSimilarityLoss(), D, memory_size=32)
+    return lambda e: xbm.memory_loss(e, LABELS), EMB
+
+
+def _proxy_anchor_loss():
+    head = kzoo.heads.ProxyAnchor(num_classes=4)
+    return lambda e: kl.ProxyAnchorLoss()(LABELS, head(e)), EMB
+
+
+BUILDERS.update(
+    {
+        "MultiSimilarityLoss": lambda: _on_embeddings(kl.MultiSimilarityLoss(epsilon=0.1)),
+        "CircleLoss": lambda: _on_embeddings(kl.CircleLoss()),
+        "SupConLoss": lambda: _on_embeddings(kl.SupConLoss()),
+        "NTXentLoss": lambda: _on_embeddings(kl.NTXentLoss()),
+        "CrossBatchMemory": _cross_batch_memory,
+        "ProxyAnchorLoss": _proxy_anchor_loss,
+        "ProxyAnchor": lambda: _head(kzoo.heads.ProxyAnchor),
+        "ProxyNCA": lambda: _head(kzoo.heads.ProxyNCA),
+        "SoftTriple": lambda: _head(kzoo.heads.SoftTriple),
+        "SubCenterArcFace": lambda: _head(kzoo.heads.SubCenterArcFace),
+        "AdaFace": lambda: _head(kzoo.heads.AdaFace),
+        "MagFace": lambda: _head(kzoo.heads.MagFace),
+        "CurricularFace": lambda: _head(kzoo.heads.CurricularFace),
+    }
+)
 NOT_LOSSES = {
     "l2_softmax_alpha_lower_bound": "a number from the number of classes",
     "margin_lambda": "the λ schedule, a number from the step",

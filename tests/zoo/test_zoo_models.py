@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 import kzoo
-from kzoo.evaluation import evaluate
+from kzoo.evaluation import evaluate, load_data
 from kzoo.hub import local_hub
 from kzoo.zoo import Manifest
+from tests.zoo.tie_bounds import accuracy_bounds, map_at_r_bounds, recall_at_1_bounds
 
 MANIFEST = Manifest.load()
 KEYS = sorted(MANIFEST.entries)
@@ -48,4 +51,45 @@ def test_fetched_weights_score_as_recorded_on_the_ci_slice(key, project_hub):
     rows = {row["metric"]: row for row in report["rows"]}
     assert set(rows) == set(ci.metrics)
     bad = {m: (r["recorded"], r["measured"]) for m, r in rows.items() if not r["ok"]}
+    if bad and entry.eval.evaluator == "classification":
+        # Tied scores: which tied class / neighbour wins depends on the CPU's float kernels, so
+        # only the interval over every tie-break is defined; the record must lie in it.
+        tol = report["tolerance"]
+        bounds = tie_bounds(key, ci.limit)
+        tied = {m: bounds[m] for m in bad if bounds[m][0] - tol <= bad[m][0] <= bounds[m][1] + tol}
+        if tied:
+            warnings.warn(
+                f"{key}: {sorted(tied)} differ from the record only by how ties break "
+                f"(recorded, measured) {[bad[m] for m in sorted(tied)]}, interval over every "
+                f"tie-break {[tied[m] for m in sorted(tied)]}",
+                stacklevel=1,
+            )
+        bad = {m: v for m, v in bad.items() if m not in tied}
     assert not bad, f"{key}: recorded vs measured beyond tolerance {report['tolerance']}: {bad}"
+
+
+def tie_bounds(key: str, limit: int) -> dict[str, tuple[float, float]]:
+    """Each classification metric's (lowest, highest) value over every way of breaking ties."""
+    model = kzoo.load(key, progress=False)
+    _, (x, y) = load_data(key)
+    embeddings, logits = model.predict(x[:limit], verbose=0)
+    y = y[:limit]
+    return {
+        "accuracy": accuracy_bounds(logits, y),
+        "recall_at_1": recall_at_1_bounds(embeddings, y),
+        "map_at_r": map_at_r_bounds(embeddings, y),
+    }
+
+
+def test_tied_logits_are_reported_as_an_interval_that_holds_the_record(project_hub):
+    """arcface_resnet20's class weights collapsed: its logits and embedding similarities tie,
+    so its CI-slice figures are defined only as intervals; the recorded figures lie in them."""
+    key = "arcface_resnet20.fashion_mnist"
+    ci = MANIFEST.entries[key].ci_eval
+    bounds = tie_bounds(key, ci.limit)
+    for metric, recorded in ci.metrics.items():
+        low, high = bounds[metric]
+        assert low <= recorded <= high, (metric, recorded, bounds[metric])
+        assert high - low > 0.1  # the ties decide a tenth of the slice or more
+    sphere = tie_bounds("sphereface_resnet20.fashion_mnist", 200)
+    assert all(high - low < 0.01 for low, high in sphere.values())  # no ties there

@@ -1,0 +1,185 @@
+"""What a run trains: the inference model (the zoo architecture), the model `fit` runs (with the
+augmentation and whatever the objective needs in training only), its loss and its batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+
+from kzoo import losses as kzoo_losses
+from kzoo.callbacks import MarginLambdaScheduler
+from kzoo.datasets import MPerClassSampler
+from kzoo.layers import NCEMemoryBank
+from kzoo.training.augmentation import build_augmentation
+from kzoo.training.config import TrainConfig
+from kzoo.training.data import Batches, TrainingData
+from kzoo.zoo.registry import get_builder
+
+ANNEALED = ("softmax", "lsoftmax", "sphereface")  # heads with a lambda schedule
+LOSS_ALIASES = {
+    "triplet_semihard": "TripletSemiHardLoss",
+    "triplet_hard": "TripletHardLoss",
+    "triplet_batch_all": "TripletBatchAllLoss",
+    "contrastive": "ContrastiveLoss",
+    "margin": "MarginLoss",
+}
+
+
+@dataclass
+class Run:
+    model: keras.Model
+    trainer: keras.Model
+    loss: Any
+    batches: keras.utils.PyDataset
+    architecture: dict[str, Any]
+    outputs: list[str]
+    classes: int | None
+    metrics: list[str] | None = None
+    callbacks: list[keras.callbacks.Callback] = field(default_factory=list)
+    memory_bank: Any = None
+    eval_extra: dict[str, Any] = field(default_factory=dict)
+    input_spec: dict[str, Any] | None = None
+    report: Callable[[], dict] | None = None
+
+
+def architecture(config: TrainConfig, num_classes: int | None, input_shape: list[int]) -> dict:
+    """The manifest's `architecture`: the builder and only the kwargs that differ from its
+    defaults' meaning (the backbone named unless it is a margin classifier's default ResNet)."""
+    m = config.model
+    if m.builder == "trr_mlp":
+        return {"builder": "trr_mlp", "kwargs": dict(m.kwargs)}
+    kwargs: dict[str, Any] = {}
+    if m.builder == "margin_classifier":
+        kwargs.update(num_classes=num_classes, head=m.head)
+        if m.head_kwargs:
+            kwargs["head_kwargs"] = dict(m.head_kwargs)
+    if m.builder == "embedding_model" or m.backbone != "resnet_cifar":
+        kwargs["backbone"] = m.backbone
+    kwargs.update(input_shape=list(input_shape), embedding_dim=m.embedding_dim)
+    if m.backbone == "resnet_cifar":
+        kwargs["depth"] = m.depth
+    if m.conv:
+        kwargs["conv"] = dict(m.conv)
+    if m.backbone_kwargs:
+        kwargs["backbone_kwargs"] = dict(m.backbone_kwargs)
+    kwargs.update(m.kwargs)
+    return {"builder": m.builder, "kwargs": kwargs}
+
+
+def build_model(config: TrainConfig, arch: dict) -> keras.Model:
+    """The inference model, built by the zoo's registered builder (as `kzoo.zoo.load` does)."""
+    return get_builder(arch["builder"])(**arch["kwargs"], name=config.name.split(".")[0])
+
+
+def _augmented(config: TrainConfig, spec: dict, image: Any) -> Any:
+    low = spec["offset"]
+    aug = build_augmentation(
+        config.augment, spec["shape"][:2], (low, low + 255 * spec["scale"]), config.seed
+    )
+    return image if aug is None else aug(image)
+
+
+def metric_loss(name: str, kwargs: dict[str, Any]) -> keras.losses.Loss:
+    """A kzoo loss by class name (`TripletSemiHardLoss`) or alias (`triplet_semihard`)."""
+    cls_name = LOSS_ALIASES.get(name, name)
+    cls = getattr(kzoo_losses, cls_name, None)
+    if not isinstance(cls, type) or not issubclass(cls, keras.losses.Loss):
+        known = sorted(LOSS_ALIASES) + sorted(
+            n for n in kzoo_losses.__all__ if n.endswith("Loss") and n not in ("NCELoss", "TRRLoss")
+        )
+        raise ValueError(f"`objective.loss` must be one of {known}, got {name!r}.")
+    return cls(**kwargs)
+
+
+def _sampler(config: TrainConfig, data: TrainingData) -> MPerClassSampler | None:
+    d = config.data
+    if d.sampler != "pk":
+        return None
+    return MPerClassSampler(
+        data.y, m=d.per_class, batch_size=d.classes_per_batch * d.per_class, seed=config.seed
+    )
+
+
+def build_run(config: TrainConfig, data: TrainingData) -> Run:
+    """The `Run` of a "head", "metric" or "instdisc" objective on `data`."""
+    kind, spec = config.objective.kind, data.input_spec
+    classes = data.num_classes if config.model.builder == "margin_classifier" else None
+    arch = architecture(config, classes, spec["shape"])
+    model = build_model(config, arch)
+    image = keras.Input(tuple(spec["shape"]), name="image")
+    x = _augmented(config, spec, image)
+    batch = dict(batch_size=config.schedule.batch_size, seed=config.seed)
+    sampler = _sampler(config, data)
+    if kind == "head":
+        if config.model.builder != "margin_classifier":
+            raise ValueError("`objective.kind` 'head' needs `model.builder` 'margin_classifier'.")
+        label = keras.Input((), dtype="int32", name="label")
+        head = model.get_layer("head")
+        logits = head([model.get_layer("backbone")(x), label])
+        trainer = keras.Model({"image": image, "label": label}, logits, name=f"{model.name}_train")
+        smoothing = config.objective.label_smoothing
+        loss = (
+            keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing)
+            if smoothing
+            else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
+        batches = Batches(
+            data.x,
+            data.y,
+            inputs="image+label",
+            sampler=sampler,
+            num_classes=data.num_classes if smoothing else None,
+            **batch,
+        )
+        annealed = config.model.head in ANNEALED and config.objective.lambda_schedule
+        callbacks = [MarginLambdaScheduler()] if annealed else []
+        return Run(
+            model,
+            trainer,
+            loss,
+            batches,
+            arch,
+            ["embedding", "logits"],
+            classes,
+            ["accuracy"],
+            callbacks,
+        )
+    if kind == "metric":
+        kwargs = dict(config.objective.loss_kwargs)
+        loss = metric_loss(config.objective.loss or "triplet_semihard", kwargs)
+        embedding = model(x)
+        if getattr(loss, "learn_beta", False):
+            label = keras.Input((), dtype="int32", name="label")
+            beta = kzoo_losses.MarginBeta(
+                beta=kwargs.get("beta", 1.2), num_classes=data.num_classes, name="beta"
+            )(label)
+            out = keras.layers.Concatenate(name="embedding_and_beta")([embedding, beta])
+            trainer = keras.Model({"image": image, "label": label}, out, name=f"{model.name}_train")
+            inputs = "image+label"
+        else:
+            trainer = keras.Model(image, embedding, name=f"{model.name}_train")
+            inputs = "image"
+        batches = Batches(data.x, data.y, inputs=inputs, sampler=sampler, **batch)
+        return Run(model, trainer, loss, batches, arch, ["embedding"], None)
+    if kind == "instdisc":
+        kw = {"num_negatives": 4096, "temperature": 0.07, "momentum": 0.5, "mode": "nce"}
+        kw.update(config.objective.loss_kwargs)
+        ids = keras.Input((), dtype="int32", name="id")
+        bank = NCEMemoryBank(len(data.x), seed=config.seed, name="memory_bank", **kw)
+        trainer = keras.Model([image, ids], bank([model(x), ids]), name="instdisc_trainer")
+        loss = (
+            kzoo_losses.NCELoss(len(data.x))
+            if kw["mode"] == "nce"
+            else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
+        batches = Batches(data.x, data.y, inputs="image+id", **batch)
+        return Run(model, trainer, loss, batches, arch, ["embedding"], None, memory_bank=bank)
+    raise ValueError(f"`objective.kind` {kind!r} is not built by build_run.")
+
+
+def num_params(model: keras.Model) -> int:
+    return int(sum(np.prod(w.shape) for w in model.weights))
