@@ -19,7 +19,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("utils", "version", "testing"),
     ("ops",),
     ("layers", "heads", "miners"),
-    ("losses", "metrics", "callbacks"),
+    ("losses", "metrics", "callbacks", "index"),
     ("models",),
     ("datasets",),
     ("export", "hub", "zoo", "publishing", "evaluation", "training"),

@@ -12,6 +12,7 @@ from keras import ops
 
 def project_kernel(kernel: Any, norm: float, epsilon: float = 1e-12) -> Any:
     """Rescales each output column of `kernel` (last axis) to L2 norm `norm`."""
+    kernel = ops.convert_to_tensor(kernel)
     axes = tuple(range(len(kernel.shape) - 1))
     current = ops.sqrt(ops.sum(ops.square(kernel), axis=axes, keepdims=True))
     return kernel * (norm / ops.maximum(current, epsilon))

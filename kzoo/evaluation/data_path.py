@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import numpy as np
+from keras import ops
 from tqdm.auto import tqdm
 
 from kzoo.datasets.dataset_registry import get_dataset
@@ -66,7 +67,7 @@ def predict(
     for start in tqdm(starts, desc=desc, unit="batch", disable=not progress, leave=False):
         out = model(x[start : start + batch_size], training=False)
         out = out if isinstance(out, (list, tuple)) else [out]
-        chunks.append([np.asarray(o) for o in out])
+        chunks.append([np.asarray(ops.convert_to_numpy(o)) for o in out])
     return [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
 
 

@@ -174,7 +174,7 @@ class NCEMemoryBank(keras.layers.Layer):
         embeddings, ids = inputs
         embeddings = ops.cast(embeddings, "float32")
         ids, valid = self._check_ids(ids)
-        bank = ops.convert_to_tensor(self.bank)
+        bank = ops.cast(self.bank, "float32")  # mixed policies autocast it to the compute dtype
         if self.mode == "nce" and self.share_negatives:
             noise = keras.random.randint(
                 (self.num_negatives,),
@@ -218,7 +218,9 @@ class NCEMemoryBank(keras.layers.Layer):
             outputs = scores - log_z
         else:
             positives = ops.stop_gradient(ops.take(bank, ids, axis=0))
-            outputs = ops.matmul(embeddings, ops.transpose(bank)) / self.temperature
+            # The bank is updated in place below (torch): score against a copy when training.
+            read = ops.copy(bank) if training and self.trainable else bank
+            outputs = ops.matmul(embeddings, ops.transpose(read)) / self.temperature
         if self.proximal_weight > 0:
             distance = ops.sum(ops.square(embeddings - positives), axis=-1)
             self.add_loss(self.proximal_weight * ops.mean(distance))

@@ -1,4 +1,7 @@
-"""Retrieval metrics on embeddings: Recall@k and MAP@R (pure NumPy, chunked)."""
+"""Retrieval metrics on embeddings: Recall@k and MAP@R (pure NumPy, chunked).
+
+PML's full set (R-precision, MRR, NMI, AMI, ...) is `kzoo.metrics.AccuracyCalculator`.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +9,7 @@ from typing import Any
 
 import numpy as np
 
-
-def _as_inputs(embeddings: Any, labels: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    e, y = np.asarray(embeddings, dtype=np.float32), np.asarray(labels).reshape(-1)
-    if e.ndim != 2:
-        raise ValueError(f"{name}embeddings must be 2-D (n, dim), got shape {e.shape}.")
-    if len(y) != len(e):
-        raise ValueError(
-            f"{name}labels must have one label per embedding: "
-            f"{len(y)} labels for {len(e)} embeddings."
-        )
-    return e, y
-
-
-def _neighbors(
-    query: np.ndarray, ref: np.ndarray, k: int, exclude_self: bool, distance: str, chunk: int
-) -> np.ndarray:
-    if distance not in ("l2", "angular"):
-        raise ValueError(f"distance must be 'l2' or 'angular', got {distance!r}.")
-    if distance == "angular":
-        query = query / np.maximum(np.linalg.norm(query, axis=1, keepdims=True), 1e-12)
-        ref = ref / np.maximum(np.linalg.norm(ref, axis=1, keepdims=True), 1e-12)
-    ref_sq = np.sum(ref.astype(np.float64) ** 2, axis=1)
-    out = np.empty((len(query), k), dtype=np.int64)
-    for start in range(0, len(query), chunk):
-        q = query[start : start + chunk].astype(np.float64)
-        if distance == "l2":
-            d = (
-                np.sum(q**2, axis=1, keepdims=True)
-                + ref_sq[None]
-                - 2.0 * q @ ref.T.astype(np.float64)
-            )
-        else:
-            d = -(q @ ref.T.astype(np.float64))
-        if exclude_self:
-            rows = np.arange(len(q))
-            d[rows, start + rows] = np.inf
-        part = (
-            np.argpartition(d, k - 1, axis=1)[:, :k]
-            if k < d.shape[1]
-            else np.argsort(d, axis=1)[:, :k]
-        )
-        order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
-        out[start : start + len(q)] = np.take_along_axis(part, order, axis=1)
-    return out
+from kzoo.metrics.knn_ranking import as_inputs, average_precision, nearest_neighbors
 
 
 def recall_at_k(
@@ -71,12 +31,12 @@ def recall_at_k(
     """
     if not isinstance(k, int) or k < 1:
         raise ValueError(f"k must be a positive int, got {k!r}.")
-    q, yq = _as_inputs(embeddings, labels, "")
+    q, yq = as_inputs(embeddings, labels, "")
     same = reference_embeddings is None
-    r, yr = (q, yq) if same else _as_inputs(reference_embeddings, reference_labels, "reference_")
+    r, yr = (q, yq) if same else as_inputs(reference_embeddings, reference_labels, "reference_")
     if k > len(r) - int(same):
         raise ValueError(f"k={k} is larger than the number of references ({len(r) - int(same)}).")
-    nn = _neighbors(q, r, k, same, distance, chunk)
+    nn = nearest_neighbors(q, r, k, same, distance, chunk)
     return float(np.mean(np.any(yr[nn] == yq[:, None], axis=1)))
 
 
@@ -92,17 +52,13 @@ def map_at_r(embeddings: Any, labels: Any, distance: str = "l2", chunk: int = 10
 
     Reference: Musgrave, Belongie, Lim, "A Metric Learning Reality Check", ECCV 2020.
     """
-    e, y = _as_inputs(embeddings, labels, "")
+    e, y = as_inputs(embeddings, labels, "")
     _, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
     r_per_query = counts[inverse] - 1
     max_r = int(r_per_query.max()) if len(r_per_query) else 0
     if max_r < 1:
         raise ValueError("labels must contain at least one class with two or more items for MAP@R.")
-    nn = _neighbors(e, e, max_r, True, distance, chunk)
-    relevant = y[nn] == y[:, None]
-    ranks = np.arange(1, max_r + 1)[None]
-    within = ranks <= r_per_query[:, None]
-    relevant &= within
-    precision = np.cumsum(relevant, axis=1) / ranks
-    ap = np.sum(precision * relevant, axis=1) / np.maximum(r_per_query, 1)
-    return float(np.mean(ap[r_per_query > 0]))
+    nn = nearest_neighbors(e, e, max_r, True, distance, chunk)
+    keep = r_per_query > 0
+    same = y[nn[keep]] == y[keep, None]
+    return float(np.mean(average_precision(same, r_per_query[keep], at_r=True)))

@@ -186,7 +186,7 @@ def pair_masks_from_triplets(mask: Any) -> tuple[Any, Any]:
 def hardest_pair_masks(distances: Any, labels: Any) -> tuple[Any, Any]:
     """Per anchor, its farthest positive and its closest negative (batch-hard pairs)."""
     pos, neg = positive_mask(labels), negative_mask(labels)
-    d = ops.stop_gradient(distances)
+    d = ops.stop_gradient(ops.convert_to_tensor(distances))
     top = ops.max(d) + 1.0
     far = ops.max(ops.where(pos, d, -top), axis=1, keepdims=True)
     near = ops.min(ops.where(neg, d, top), axis=1, keepdims=True)

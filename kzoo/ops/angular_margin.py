@@ -35,6 +35,7 @@ def cos_theta_plus_margin(cos_theta: Any, margin: float) -> Any:
     Example:
     >>> cos_theta_plus_margin(ops.convert_to_tensor([1.0]), 0.5)  # ≈ cos(0.5)
     """
+    cos_theta = ops.convert_to_tensor(cos_theta)
     return cos_theta * math.cos(margin) - sin_from_cos(cos_theta) * math.sin(margin)
 
 
@@ -48,6 +49,7 @@ def cos_multiplicative_additive(cos_theta: Any, m1: int, m2: float) -> Any:
         m1: positive integer multiplicative angular margin.
         m2: additive angular margin in radians.
     """
+    cos_theta = ops.convert_to_tensor(cos_theta)
     cos_m1 = cos_m_theta(cos_theta, m1)
     sin_m1 = sin_from_cos(cos_theta) * sin_m_theta_over_sin_theta(cos_theta, m1)
     return cos_m1 * math.cos(m2) - sin_m1 * math.sin(m2)

@@ -27,6 +27,7 @@ def cos_m_theta(cos_theta: Any, m: int) -> Any:
     >>> cos_m_theta(ops.convert_to_tensor([0.5]), 2)  # cos(2·60°) = -0.5
     """
     m = check_int("m", m, 1)
+    cos_theta = ops.convert_to_tensor(cos_theta)
     t_prev, t = ops.ones_like(cos_theta), cos_theta
     for _ in range(m - 1):
         t_prev, t = t, 2.0 * cos_theta * t - t_prev
@@ -41,6 +42,7 @@ def sin_m_theta_over_sin_theta(cos_theta: Any, m: int) -> Any:
         m: positive integer multiplier.
     """
     m = check_int("m", m, 1)
+    cos_theta = ops.convert_to_tensor(cos_theta)
     u_prev, u = ops.zeros_like(cos_theta), ops.ones_like(cos_theta)
     for _ in range(m - 1):
         u_prev, u = u, 2.0 * cos_theta * u - u_prev

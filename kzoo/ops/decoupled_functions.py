@@ -85,6 +85,7 @@ def log_magnitude(norm: Any, alpha: float = 1.0, rho: Any = 1.0, beta: float = 0
 
 def mix_magnitude(norm: Any, alpha: float = 1.0, rho: Any = 1.0, beta: float = 0.5) -> Any:
     """MixConv: h = α‖x‖ + β·log(1 + ‖x‖) (unbounded)."""
+    norm = ops.convert_to_tensor(norm)
     return alpha * norm + beta * ops.log1p(norm)
 
 

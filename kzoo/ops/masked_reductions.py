@@ -13,6 +13,7 @@ def masked_maximum(data: Any, mask: Any, axis: int = 1) -> Any:
     As TF-Addons' `_masked_maximum`: where the mask is empty along `axis`, the result is
     the unmasked minimum along `axis`. Gradients are finite everywhere.
     """
+    data = ops.convert_to_tensor(data)
     mask = ops.cast(mask, data.dtype)
     minimum = ops.min(data, axis=axis, keepdims=True)
     return ops.max((data - minimum) * mask, axis=axis, keepdims=True) + minimum
@@ -23,6 +24,7 @@ def masked_minimum(data: Any, mask: Any, axis: int = 1) -> Any:
 
     As TF-Addons' `_masked_minimum`: an empty mask gives the unmasked maximum.
     """
+    data = ops.convert_to_tensor(data)
     mask = ops.cast(mask, data.dtype)
     maximum = ops.max(data, axis=axis, keepdims=True)
     return ops.min((data - maximum) * mask, axis=axis, keepdims=True) + maximum
@@ -30,6 +32,7 @@ def masked_minimum(data: Any, mask: Any, axis: int = 1) -> Any:
 
 def masked_mean(data: Any, mask: Any, axis: Any = None) -> Any:
     """Mean over the masked entries; 0 (not NaN) when the mask is empty."""
+    data = ops.convert_to_tensor(data)
     mask = ops.cast(mask, data.dtype)
     count = ops.sum(mask, axis=axis)
     return ops.sum(data * mask, axis=axis) / ops.maximum(count, 1.0)

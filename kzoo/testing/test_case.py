@@ -54,9 +54,13 @@ def gradients(fn: Callable[..., Any], *inputs: Any) -> list[np.ndarray]:
     if name == "torch":
         import torch
 
-        xs = [torch.tensor(np.asarray(x), requires_grad=True) for x in inputs]
-        torch.sum(fn(*xs)).backward()
-        return [x.grad.numpy() for x in xs]
+        xs = [ops.convert_to_tensor(x).detach().clone().requires_grad_(True) for x in inputs]
+        total = torch.sum(fn(*xs))
+        if total.requires_grad:
+            total.backward()
+        return [
+            to_numpy(x.grad) if x.grad is not None else np.zeros(tuple(x.shape)) for x in xs
+        ]
     raise NotImplementedError(f"gradients() does not support the {name} backend.")
 
 

@@ -9,6 +9,7 @@ import sys
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 import kzoo
 import kzoo.zoo as zoo
@@ -134,8 +135,12 @@ class TestWeightedKNNEvaluator(TestCase):
         assert set(got) == METRICS
         q_img, q_lab = x_test[:limit], y_test[:limit].astype(int)
         r_img, r_lab = x_train[:refs], y_train[:refs].astype(int)
-        q = np.asarray(model(preprocess(q_img, entry.input), training=False)[0], np.float64)
-        r = np.asarray(model(preprocess(r_img, entry.input), training=False)[0], np.float64)
+        q = ops.convert_to_numpy(model(preprocess(q_img, entry.input), training=False)[0]).astype(
+            np.float64
+        )
+        r = ops.convert_to_numpy(model(preprocess(r_img, entry.input), training=False)[0]).astype(
+            np.float64
+        )
         q_pix = q_img.reshape(limit, -1).astype(np.float64)  # cosine: the 1/255 scale cancels
         r_pix = r_img.reshape(refs, -1).astype(np.float64)
         recall, map_r = retrieval_loops(q, q_lab)
@@ -179,8 +184,8 @@ class TestWeightedKNNEvaluator(TestCase):
         full = weighted_knn(model, entry, progress=False, k=5, reference_limit=10)
         assert CI_REFERENCE_SIZE == 10_000
         (qx, qy), (rx, ry) = data["test"], data["train"]
-        q = np.asarray(model(preprocess(qx, entry.input))[0], np.float64)
-        r = np.asarray(model(preprocess(rx, entry.input))[0], np.float64)
+        q = ops.convert_to_numpy(model(preprocess(qx, entry.input))[0]).astype(np.float64)
+        r = ops.convert_to_numpy(model(preprocess(rx, entry.input))[0]).astype(np.float64)
         # without `limit`, `reference_limit` is ignored: every query against every reference
         assert full["knn_accuracy"] == pytest.approx(knn_accuracy_loops(q, qy, r, ry, 5, 0.07, 3))
         sliced = weighted_knn(model, entry, limit=12, progress=False, k=5, reference_limit=25)

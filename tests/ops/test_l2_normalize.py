@@ -5,6 +5,7 @@ import math
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from kzoo import ops as kops
 from kzoo.testing import TestCase
@@ -38,7 +39,9 @@ class TestL2Normalize(TestCase):
         out = kops.l2_normalize(x)
         assert keras.backend.standardize_dtype(out.dtype) == dtype
         self.assertAllFinite(out)
-        grads = self.assertFiniteGradients(lambda v: kops.l2_normalize(v) * np.arange(3.0), x)
+        grads = self.assertFiniteGradients(
+            lambda v: kops.l2_normalize(v) * ops.cast(np.arange(3.0), v.dtype), x
+        )
         self.assertAllClose(grads[0][1].astype("float32"), np.zeros(3))
         self.assertFiniteGradients(lambda v: kops.safe_norm(v), x)
 
