@@ -63,7 +63,7 @@ class ProxyAnchorLoss(keras.losses.Loss):
         num_classes = similarities.shape[-1]
         labels = ops.cast(labels, "int32")
         valid = ops.all(ops.logical_and(labels >= 0, labels < num_classes))
-        positives = ops.one_hot(labels, num_classes, dtype="bool")
+        positives = ops.one_hot(ops.clip(labels, 0, num_classes - 1), num_classes, dtype="bool")
         negatives = ops.logical_not(positives)
         pos_term = masked_logsumexp(
             -self.alpha * (similarities - self.margin), positives, axis=0, add_one=True

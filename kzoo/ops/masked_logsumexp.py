@@ -27,6 +27,7 @@ def masked_logsumexp(x: Any, mask: Any, axis: int = 1, add_one: bool = False) ->
     >>> masked_logsumexp(ops.zeros((1, 3)), ops.convert_to_tensor([[True, True, False]]))
     # [[log 2]]
     """
+    x = ops.convert_to_tensor(x)
     mask = ops.logical_and(ops.cast(mask, "bool"), ops.ones_like(x, dtype="bool"))
     any_kept = ops.any(mask, axis=axis, keepdims=True)
     lowest = ops.full_like(x, -3.0e38)
