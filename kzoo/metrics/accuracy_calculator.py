@@ -45,9 +45,9 @@ class AccuracyCalculator:
         exclude: metric names to leave out.
         avg_of_avgs: average the per-query scores within each label first, then over labels.
         return_per_class: return a list of per-label scores (labels sorted) instead.
-        k: neighbours retrieved per query: `"max_bin_count"` (the largest label count,
-            enough for the R-based metrics; PML's default is `None`), `None` (every
-            reference) or an int. Only `mean_reciprocal_rank` and
+        k: neighbours retrieved per query: `None` (every reference, PML's default),
+            `"max_bin_count"` (the largest label count, enough for the R-based metrics and
+            cheaper) or an int. Only `mean_reciprocal_rank` and
             `mean_average_precision` depend on it.
         distance: `"l2"` (PML's default `FaissKNN`, `IndexFlatL2`) or `"angular"`
             (cosine similarity, PML's `CustomKNN(CosineSimilarity())`).
@@ -68,7 +68,7 @@ class AccuracyCalculator:
         exclude: Sequence[str] = (),
         avg_of_avgs: bool = False,
         return_per_class: bool = False,
-        k: int | str | None = "max_bin_count",
+        k: int | str | None = None,
         distance: str = "l2",
         seed: int = 0,
         chunk: int = 1024,

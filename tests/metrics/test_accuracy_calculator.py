@@ -1,3 +1,5 @@
+import inspect
+
 import numpy as np
 import pytest
 
@@ -74,7 +76,7 @@ def test_separate_reference_with_lone_queries_matches_loops():
     q, yq = _data(1, n=15)
     r, yr = _data(2, n=50, classes=4)
     yq[:3] = 9  # no reference has label 9: these queries are left out
-    got = AccuracyCalculator(include=KNN).get_accuracy(q, yq, r, yr)
+    got = AccuracyCalculator(include=KNN, k="max_bin_count").get_accuracy(q, yq, r, yr)
     want = reference_np(q, yq, r, yr, False)
     for m in KNN:
         assert got[m] == pytest.approx(want[m], abs=1e-9), m
@@ -84,7 +86,9 @@ def test_ref_includes_query_superset():
     e, y = _data(3, n=30)
     extra, y_extra = _data(4, n=20)
     r, yr = np.concatenate([e, extra]), np.concatenate([y, y_extra])
-    got = AccuracyCalculator(include=KNN).get_accuracy(e, y, r, yr, ref_includes_query=True)
+    got = AccuracyCalculator(include=KNN, k="max_bin_count").get_accuracy(
+        e, y, r, yr, ref_includes_query=True
+    )
     want = reference_np(e, y, r, yr, True)
     for m in KNN:
         assert got[m] == pytest.approx(want[m], abs=1e-9), m
@@ -230,3 +234,15 @@ def test_pml_parity_nmi_ami():
     ours = AccuracyCalculator(include=("NMI", "AMI")).get_accuracy(e, y)
     assert ours["NMI"] == pytest.approx(pml["NMI"], abs=1e-6)
     assert ours["AMI"] == pytest.approx(pml["AMI"], abs=1e-6)
+
+
+@pytest.mark.parity
+def test_defaults_equal_pml():
+    pytest.importorskip("torch")
+    acc = pytest.importorskip("pytorch_metric_learning.utils.accuracy_calculator")
+    ours = inspect.signature(AccuracyCalculator.__init__).parameters
+    theirs = inspect.signature(acc.AccuracyCalculator.__init__).parameters
+    for name in ("avg_of_avgs", "return_per_class", "k"):
+        assert ours[name].default == theirs[name].default, name
+    for name in ("include", "exclude"):
+        assert tuple(ours[name].default) == tuple(theirs[name].default), name
