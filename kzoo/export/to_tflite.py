@@ -17,6 +17,7 @@ from kzoo.export import _flatbuffer
 from kzoo.export.export_report import ExportReport
 from kzoo.export.unsupported_ops_error import UnsupportedOpsError
 from kzoo.heads.margin_head import MarginHead
+from kzoo.utils.atomic_write import atomic_write
 
 QUANTIZE_MODES = ("none", "fp16", "int8")
 _NOT_BUILTIN = re.compile(r"'tf\.(\w+)' op is neither a custom op nor a flex op")
@@ -155,7 +156,7 @@ def to_tflite(
     }
     in_shapes, out_shapes = _flatbuffer.rename_and_reorder(flat_model, input_names, names, metadata)
     content = _flatbuffer.write_model(flat_model)
-    _atomic_write(path, content)
+    atomic_write(path, lambda f: f.write(content))
     return ExportReport(
         path=path,
         quantize=quantize,
@@ -299,22 +300,6 @@ def _unsupported_ops(error: Exception) -> UnsupportedOpsError | None:
             ops += [op.strip() for op in listed.split(",") if op.strip() and op.strip() not in ops]
         locations = [""] * len(ops)
     return UnsupportedOpsError(ops, locations, detail=str(error)) if ops else None
-
-
-def _atomic_write(path: str, content: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def _shape(shape: Sequence[int]) -> tuple[int | None, ...]:

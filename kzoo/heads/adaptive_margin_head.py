@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.heads.margin_head import _is_pair
+from kzoo.heads.margin_head import split_head_inputs
 from kzoo.heads.norm_face import NormFace
 from kzoo.heads.proxy_head import reject_partial_fc
 
@@ -32,15 +32,7 @@ class AdaptiveMarginHead(NormFace):
         reject_partial_fc(self)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
-        if _is_pair(inputs):
-            if len(inputs) != 2:
-                raise ValueError(
-                    "A head takes `embeddings` or `[embeddings, labels]`, "
-                    f"got {len(inputs)} inputs."
-                )
-            embeddings, labels = inputs
-        else:
-            embeddings, labels = inputs, None
+        embeddings, labels = split_head_inputs(inputs)
         embeddings = ops.cast(embeddings, "float32")
         kernel = ops.cast(self.kernel, "float32")
         cosine = self.cosine(embeddings, kernel)

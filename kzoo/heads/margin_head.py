@@ -101,23 +101,15 @@ class MarginHead(keras.layers.Layer):
         return (embedding_dim, self.num_classes)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
-        if _is_pair(inputs):
-            if len(inputs) != 2:
-                raise ValueError(
-                    "A head takes `embeddings` or `[embeddings, labels]`, "
-                    f"got {len(inputs)} inputs."
-                )
-            embeddings, labels = inputs
-        else:
-            embeddings, labels = inputs, None
-            if training and not self._warned_without_labels and self._has_margin():
-                self._warned_without_labels = True
-                warnings.warn(
-                    f"The margin head {self.name!r} was called without labels while training, so "
-                    "no margin is applied. Call it as head([embeddings, labels]), or train a "
-                    "kzoo.models.MarginModel, whose fit(x, y) passes the labels to its head.",
-                    stacklevel=2,
-                )
+        embeddings, labels = split_head_inputs(inputs)
+        if labels is None and training and not self._warned_without_labels and self._has_margin():
+            self._warned_without_labels = True
+            warnings.warn(
+                f"The margin head {self.name!r} was called without labels while training, so "
+                "no margin is applied. Call it as head([embeddings, labels]), or train a "
+                "kzoo.models.MarginModel, whose fit(x, y) passes the labels to its head.",
+                stacklevel=2,
+            )
         embeddings = ops.cast(embeddings, "float32")
         kernel = ops.cast(self.kernel, "float32")
         if labels is not None:
@@ -357,6 +349,17 @@ def inverse_column_norms(kernel: Any, epsilon: float = 1e-12) -> Any:
     squared = ops.sum(ops.square(kernel), axis=0, keepdims=True)
     large = squared >= epsilon * epsilon
     return ops.where(large, ops.rsqrt(ops.where(large, squared, 1.0)), 0.0)
+
+
+def split_head_inputs(inputs: Any) -> tuple[Any, Any]:
+    """A head's `embeddings` or `[embeddings, labels]` as `(embeddings, labels or None)`."""
+    if not _is_pair(inputs):
+        return inputs, None
+    if len(inputs) != 2:
+        raise ValueError(
+            f"A head takes `embeddings` or `[embeddings, labels]`, got {len(inputs)} inputs."
+        )
+    return inputs[0], inputs[1]
 
 
 def _is_pair(value: Any) -> bool:

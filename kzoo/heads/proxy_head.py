@@ -7,7 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from kzoo.heads.margin_head import MarginHead, _is_pair
+from kzoo.heads.margin_head import MarginHead, split_head_inputs
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -37,15 +37,7 @@ class ProxyHead(MarginHead):
         return self.kernel
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
-        if _is_pair(inputs):
-            if len(inputs) != 2:
-                raise ValueError(
-                    "A head takes `embeddings` or `[embeddings, labels]`, "
-                    f"got {len(inputs)} inputs."
-                )
-            embeddings, labels = inputs
-        else:
-            embeddings, labels = inputs, None
+        embeddings, labels = split_head_inputs(inputs)
         embeddings = ops.cast(embeddings, "float32")
         one_hot, valid = None, None
         if labels is not None:

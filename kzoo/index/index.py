@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 from kzoo.index.calibration import Calibration, calibrate_threshold
 from kzoo.index.exact_search import METRICS, exact_search, prepare
 from kzoo.index.faiss_search import FaissSearch, faiss_available
+from kzoo.utils.atomic_write import atomic_write
 
 
 @dataclasses.dataclass
@@ -237,18 +237,7 @@ class Index:
         for name, array in arrays.items():
             if array.dtype == object:
                 raise ValueError(f"{name} hold Python objects; save() writes numbers and strings.")
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kzoo-index-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        atomic_write(path, lambda f: np.savez(f, **arrays))
 
     @classmethod
     def load(cls, path: str | os.PathLike, embedder: Any = None) -> Index:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from kzoo.utils.atomic_write import atomic_write
 from kzoo.zoo.errors import ManifestError, UnknownModelError
 from kzoo.zoo.model_entry import ModelEntry
 
@@ -104,11 +105,8 @@ class Manifest:
         path = Path(path) if path is not None else self.path
         if path is None:
             raise ValueError("`path` is required for a manifest that was not read from a file.")
-        tmp = Path(f"{path}.tmp")
-        tmp.write_text(
-            json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8"
-        )
-        os.replace(tmp, path)
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+        atomic_write(path, lambda f: f.write(text.encode("utf-8")))
         return path
 
     def set_entry(
