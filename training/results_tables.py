@@ -33,6 +33,21 @@ def _epochs(entry) -> str:
     return str(args.get("schedule", {}).get("epochs", args.get("epochs", "-")))
 
 
+def _recipe(entry) -> str:
+    """Epochs, plus the warm-up and augmentation of an engine-trained entry (v2)."""
+    args = entry.recipe.args or {}
+    parts = [f"{_epochs(entry)} ep"]
+    warmup = args.get("schedule", {}).get("warmup_epochs")
+    if warmup:
+        parts.append(f"warm-up {warmup:g}")
+    augment = args.get("augment", {})
+    if augment.get("shift"):
+        parts.append(f"shift {augment['shift']}")
+    if augment.get("flip"):
+        parts.append(f"{augment['flip']} flip")
+    return ", ".join(parts)
+
+
 def zoo_table(manifest: Manifest) -> str:
     rows = ["| model | metrics (`kzoo eval NAME`) | trained with |", "|---|---|---|"]
     for key, entry in sorted(manifest.entries.items()):
@@ -43,7 +58,7 @@ def zoo_table(manifest: Manifest) -> str:
 
 def heads_table(manifest: Manifest, dataset: str = "fashion_mnist") -> str:
     rows = [
-        "| head | test accuracy | Recall@1 | MAP@R | epochs | model |",
+        "| head | test accuracy | Recall@1 | MAP@R | recipe | model |",
         "|---|---|---|---|---|---|",
     ]
     for head in HEADS:
@@ -55,7 +70,7 @@ def heads_table(manifest: Manifest, dataset: str = "fashion_mnist") -> str:
         m = e.metrics
         rows.append(
             f"| {head} | {_fmt(m.get('accuracy'))} | {_fmt(m.get('recall_at_1'))} "
-            f"| {_fmt(m.get('map_at_r'))} | {_epochs(e)} | `{key}` |"
+            f"| {_fmt(m.get('map_at_r'))} | {_recipe(e)} | `{key}` |"
         )
     return "\n".join(rows)
 
