@@ -16,6 +16,7 @@ from kzoo.callbacks import MarginLambdaScheduler
 from kzoo.datasets import MPerClassSampler
 from kzoo.layers import NCEMemoryBank
 from kzoo.ops.partial_fc import num_sampled_classes
+from kzoo.training import distribution
 from kzoo.training.augmentation import build_augmentation
 from kzoo.training.config import TrainConfig
 from kzoo.training.data import Batches, TrainingData
@@ -114,9 +115,7 @@ def head_objective(config: TrainConfig, head: Any) -> tuple[Any, list]:
     rate = getattr(head, "sample_rate", 1.0)
     if rate >= 1:
         if smoothing:
-            loss = keras.losses.CategoricalCrossentropy(
-                from_logits=True, label_smoothing=smoothing
-            )
+            loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing)
         else:
             loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         return loss, ["accuracy"]
@@ -152,15 +151,38 @@ def _sampler(config: TrainConfig, data: TrainingData) -> MPerClassSampler | None
     )
 
 
+def check_devices(config: TrainConfig, classes: int | None) -> None:
+    """Under `kzoo.training.distribution.setup`: the batch splits evenly over the data-parallel
+    devices, and the head's classes over the `"model"` axis (`shard_heads`)."""
+    d, replicas = config.data, distribution.axis_size(distribution.BATCH_AXIS)
+    size = d.classes_per_batch * d.per_class if d.sampler == "pk" else config.schedule.batch_size
+    if size % replicas:
+        pk = d.sampler == "pk"
+        key = "`data.classes_per_batch` x `data.per_class`" if pk else "`schedule.batch_size`"
+        raise ValueError(
+            f"The batch of {size} must split evenly over the {replicas} data-parallel devices: "
+            f"set {key} to a multiple of {replicas}."
+        )
+    shards = distribution.axis_size(distribution.MODEL_AXIS)
+    if classes is not None and classes % shards:
+        raise ValueError(
+            f"`shard_heads` splits the head's {classes} classes over {shards} devices, which "
+            f"must divide them: set `devices` to a divisor of {classes}, or `shard_heads` false."
+        )
+
+
 def build_run(config: TrainConfig, data: TrainingData) -> Run:
     """The `Run` of a "head", "metric" or "instdisc" objective on `data`."""
     kind, spec = config.objective.kind, data.input_spec
     classes = data.num_classes if config.model.builder == "margin_classifier" else None
+    check_devices(config, classes)
     arch = architecture(config, classes, spec["shape"])
     model = build_model(config, arch)
     image = keras.Input(tuple(spec["shape"]), name="image")
     x = _augmented(config, spec, image)
+    replicas = distribution.axis_size(distribution.BATCH_AXIS)
     batch = dict(batch_size=config.schedule.batch_size, seed=config.seed)
+    batch["drop_remainder"] = replicas > 1
     sampler = _sampler(config, data)
     if kind == "head":
         if config.model.builder != "margin_classifier":
