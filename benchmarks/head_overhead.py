@@ -50,7 +50,7 @@ def _onehot_arcface(num_classes):
     return OneHotArcFace(num_classes, scale=64.0, margin=0.5)
 
 
-def build(name: str, dim: int, classes: int, sample_rate: float = 1.0):
+def build(name: str, dim: int, classes: int, sample_rate: float = 1.0, jit_compile="auto"):
     import keras
 
     from kzoo import heads
@@ -76,7 +76,7 @@ def build(name: str, dim: int, classes: int, sample_rate: float = 1.0):
         from kzoo.losses import PartialFCLoss
 
         loss = PartialFCLoss()
-    model.compile(optimizer=keras.optimizers.SGD(0.01), loss=loss)
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss=loss, jit_compile=jit_compile)
     return model
 
 
@@ -87,7 +87,8 @@ def child(args) -> dict[str, float]:
     n = args.batch * args.steps
     x = rng.normal(size=(n, args.dim)).astype("float32")
     y = rng.integers(0, args.classes, n).astype("int32")
-    models = {name: build(name, args.dim, args.classes) for name in args.heads}
+    jit = {"auto": "auto", "on": True, "off": False}[args.jit_compile]
+    models = {name: build(name, args.dim, args.classes, jit_compile=jit) for name in args.heads}
     for model in models.values():
         model.fit(
             [x[: 2 * args.batch], y[: 2 * args.batch]],
@@ -113,6 +114,12 @@ def main() -> None:
     p.add_argument("--classes", type=int, default=10_000)
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument(
+        "--jit-compile",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="Keras' jit_compile (auto: XLA on JAX; on TensorFlow only off-CPU)",
+    )
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -122,15 +129,15 @@ def main() -> None:
     load = [os.getloadavg()[0]]
     for backend in args.backends:
         argv = [sys.executable, __file__, "--child", "--heads", *args.heads]
-        for flag in ("batch", "dim", "classes", "steps", "rounds"):
-            argv += [f"--{flag}", str(getattr(args, flag))]
+        for flag in ("batch", "dim", "classes", "steps", "rounds", "jit_compile"):
+            argv += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
         env = {**os.environ, "KERAS_BACKEND": backend}
         out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
         results[backend] = json.loads(out.strip().splitlines()[-1])
         load.append(os.getloadavg()[0])
     print(
         f"B={args.batch}, d={args.dim}, C={args.classes}; median of {args.rounds} rounds x "
-        f"{args.steps} steps; load average {min(load):.1f}-{max(load):.1f} on "
+        f"{args.steps} steps; jit_compile {args.jit_compile}; load average {min(load):.1f}-{max(load):.1f} on "
         f"{os.cpu_count()} CPUs"
     )
     print(

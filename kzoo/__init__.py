@@ -1,45 +1,57 @@
-"""kzoo: a Keras 3 model zoo for discriminative embedding learning."""
+"""kzoo: a Keras 3 model zoo for discriminative embedding learning.
 
-from kzoo import (
-    callbacks,
-    datasets,
-    evaluation,
-    export,
-    heads,
-    hub,
-    index,
-    layers,
-    losses,
-    metrics,
-    miners,
-    models,
-    ops,
-    publishing,
-    testing,
-    zoo,
-)
+`import kzoo` is light, so the catalogue commands (`kzoo list`, `kzoo info`) start without
+TensorFlow. The subpackages load on first use (`kzoo.heads`, `kzoo.load`), and all of them as
+soon as Keras is imported: every kzoo class is then registered for deserialisation and zoo
+`hf://` paths go through the zoo's verified fetch (`kzoo.zoo.hf_scheme`).
+"""
+
+import importlib
+from typing import Any
+
+from kzoo.utils.post_import import when_keras_imported
 from kzoo.version import __version__
-from kzoo.zoo import info, list_models, load
 
-__all__ = [
-    "__version__",
+SUBPACKAGES = (
+    "ops",
+    "layers",
+    "heads",
+    "miners",
+    "losses",
+    "metrics",
     "callbacks",
+    "index",
+    "models",
     "datasets",
     "evaluation",
     "export",
-    "heads",
     "hub",
-    "index",
-    "info",
-    "layers",
-    "list_models",
-    "load",
-    "losses",
-    "metrics",
-    "miners",
-    "models",
-    "ops",
+    "zoo",
     "publishing",
     "testing",
-    "zoo",
-]
+)
+ZOO_FUNCTIONS = ("info", "list_models", "load")
+
+__all__ = ["__version__", *sorted(SUBPACKAGES + ZOO_FUNCTIONS)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in SUBPACKAGES:
+        return importlib.import_module(f"kzoo.{name}")
+    if name in ZOO_FUNCTIONS:
+        return getattr(importlib.import_module("kzoo.zoo"), name)
+    raise AttributeError(f"module 'kzoo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def _activate() -> None:
+    """Imports every subpackage (registering kzoo's classes) and routes zoo hf:// paths."""
+    for name in SUBPACKAGES:
+        importlib.import_module(f"kzoo.{name}")
+    importlib.import_module("kzoo.zoo.hf_scheme").install()
+
+
+when_keras_imported(_activate)

@@ -7,8 +7,6 @@ import time
 
 import numpy as np
 
-from kzoo import datasets
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -37,6 +35,8 @@ def _stats(name: str, loader, data_dir) -> tuple:
 
 def run(args: argparse.Namespace) -> int:
     import keras
+
+    from kzoo import datasets
 
     _stats("MNIST", datasets.load_mnist, args.data_dir)
     (x_train, y_train), (x_test, y_test) = _stats(

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     from kzoo.evaluation.evaluate import evaluate
     from kzoo.hub.olah_server import local_hub
-    from kzoo.zoo.loading import get_manifest
+    from kzoo.zoo.catalogue import get_manifest
 
     manifest = get_manifest(args.manifest)
     entry = manifest.resolve(args.name)

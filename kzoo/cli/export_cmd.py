@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         return subprocess.call([sys.executable, "-m", "kzoo.cli.main", *_argv(args)], env=env)
     from kzoo.evaluation.data_path import load_data
     from kzoo.export.export_verified import export_verified
-    from kzoo.zoo.loading import get_manifest, load
+    from kzoo.zoo.catalogue import get_manifest
+    from kzoo.zoo.loading import load
 
     if args.record and args.no_verify:
         print(

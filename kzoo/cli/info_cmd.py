@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 @zoo_errors
 def run(args: argparse.Namespace) -> int:
-    from kzoo.zoo.loading import get_manifest, info
+    from kzoo.zoo.catalogue import get_manifest, info
 
     manifest = get_manifest(args.manifest)
     entry = manifest.resolve(args.name)

@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 @zoo_errors
 def run(args: argparse.Namespace) -> int:
-    from kzoo.zoo.loading import get_manifest
+    from kzoo.zoo.catalogue import get_manifest
 
     manifest = get_manifest(args.manifest)
     keys = [k for k in manifest.names() if args.pattern is None or fnmatch.fnmatch(k, args.pattern)]

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from kzoo.evaluation.data_path import load_split, predict, preprocess
     from kzoo.evaluation.evaluate import evaluate
     from kzoo.hub.olah_server import local_hub
-    from kzoo.zoo.loading import get_manifest, load
+    from kzoo.zoo.catalogue import get_manifest
+    from kzoo.zoo.loading import load
 
     entry = get_manifest(args.manifest).resolve(args.name)
     print(f"{entry.key}: {entry.repo_id} @ {entry.revision[:12]}")

@@ -16,8 +16,8 @@ from keras import ops
 from tqdm.auto import tqdm
 
 from kzoo.datasets.dataset_registry import get_dataset
+from kzoo.zoo.catalogue import ManifestLike, resolve
 from kzoo.zoo.entry_fields import InputSpec
-from kzoo.zoo.loading import ManifestLike, resolve
 from kzoo.zoo.model_entry import ModelEntry
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from kzoo.zoo.loading import ManifestLike, load, resolve
+from kzoo.zoo.catalogue import ManifestLike, resolve
+from kzoo.zoo.loading import load
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.registry import get_evaluator
 

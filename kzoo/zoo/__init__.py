@@ -4,7 +4,9 @@ Fetching goes through `kzoo.hub`, measuring through `kzoo.evaluation`; `local_hu
 errors are re-exported here for convenience.
 """
 
-from kzoo.datasets.dataset_registry import get_dataset, register_dataset, registered_datasets
+import importlib
+from typing import Any
+
 from kzoo.hub.errors import (
     DownloadError,
     HashMismatchError,
@@ -15,8 +17,7 @@ from kzoo.hub.errors import (
     RevisionNotFoundError,
 )
 from kzoo.hub.olah_server import OlahServer, local_hub
-from kzoo.zoo import builders as builders
-from kzoo.zoo import hf_scheme as hf_scheme
+from kzoo.zoo.catalogue import get_manifest, info, list_models, resolve
 from kzoo.zoo.entry_fields import (
     Architecture,
     CiEval,
@@ -33,7 +34,6 @@ from kzoo.zoo.errors import (
     UnknownModelError,
     ZooError,
 )
-from kzoo.zoo.loading import fetch_entry, get_manifest, info, list_models, load, resolve
 from kzoo.zoo.manifest import Manifest
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.registry import (
@@ -45,7 +45,25 @@ from kzoo.zoo.registry import (
     registered_evaluators,
 )
 
-hf_scheme.install()
+# Loaded on first use: these import Keras (and so TensorFlow), which the catalogue does not need.
+LAZY = {
+    "get_dataset": "kzoo.datasets.dataset_registry",
+    "register_dataset": "kzoo.datasets.dataset_registry",
+    "registered_datasets": "kzoo.datasets.dataset_registry",
+    "fetch_entry": "kzoo.zoo.loading",
+    "load": "kzoo.zoo.loading",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in LAZY:
+        return getattr(importlib.import_module(LAZY[name]), name)
+    raise AttributeError(f"module 'kzoo.zoo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Architecture",

@@ -1,8 +1,7 @@
-"""`kzoo.load`, `kzoo.list_models`, `kzoo.info`."""
+"""`kzoo.load`: an entry's model, with its verified weights (or random ones) and a fresh head."""
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import sys
 from pathlib import Path
@@ -14,21 +13,11 @@ from kzoo.hub.errors import DownloadError, OfflineCacheMissError, RemoteFileErro
 from kzoo.hub.transport import HubFiles, fetch, is_official_endpoint, is_offline
 from kzoo.models.fine_tuning import fine_tuning_model
 from kzoo.models.margin_model import MarginModel
+from kzoo.zoo import builders  # noqa: F401  (registers the zoo's own architectures)
+from kzoo.zoo.catalogue import ManifestLike, resolve
 from kzoo.zoo.errors import ManifestError, NotPublishedError
-from kzoo.zoo.manifest import Manifest
 from kzoo.zoo.model_entry import ModelEntry
 from kzoo.zoo.registry import get_builder
-
-ManifestLike = Manifest | str | os.PathLike | None
-
-
-def get_manifest(manifest: ManifestLike = None) -> Manifest:
-    return manifest if isinstance(manifest, Manifest) else Manifest.load(manifest)
-
-
-def resolve(name: str | ModelEntry, manifest: ManifestLike = None) -> ModelEntry:
-    """The entry of `name` (`name` or `name.tag`); an entry is returned as is, unread manifest."""
-    return name if isinstance(name, ModelEntry) else get_manifest(manifest).resolve(name)
 
 
 def pinned_revision(entry: ModelEntry) -> str | None:
@@ -229,19 +218,3 @@ def _fine_tuning(
     new = fine_tuning_model(model, num_classes, head=head, head_kwargs=head_kwargs)
     new.compile()
     return new
-
-
-def list_models(pattern: str | None = None, *, manifest: ManifestLike = None) -> list[str]:
-    """Every `name.tag` in the manifest, sorted; `pattern` filters with wildcards (`*resnet*`)."""
-    names = get_manifest(manifest).names()
-    return [n for n in names if fnmatch.fnmatch(n, pattern)] if pattern else names
-
-
-def info(name: str, *, manifest: ManifestLike = None) -> dict[str, Any]:
-    """The manifest entry of `name` (or `name.tag`) as a dict, plus name, tag, key, default."""
-    m = get_manifest(manifest)
-    entry = m.resolve(name)
-    out = {"key": entry.key, "name": entry.name, "tag": entry.tag}
-    out["default"] = m.default_tags.get(entry.name, entry.tag) == entry.tag
-    out.update(entry.to_dict())
-    return out
