@@ -26,6 +26,7 @@ TINY = [
     "--set", "model.backbone=lsoftmax_cnn", "--set", "model.embedding_dim=16",
     "--set", 'model.backbone_kwargs={"width": 4, "convs_per_stage": 1}',
     "--set", "data.image_size=[16, 16]", "--set", "evaluate.monitor=none",
+    "--set", "schedule.warmup_epochs=0", "--set", "augment.shift=0", "--set", 'augment.flip=""',
 ]  # fmt: skip
 
 
