@@ -137,8 +137,8 @@ def main() -> None:
         load.append(os.getloadavg()[0])
     print(
         f"B={args.batch}, d={args.dim}, C={args.classes}; median of {args.rounds} rounds x "
-        f"{args.steps} steps; jit_compile {args.jit_compile}; load average {min(load):.1f}-{max(load):.1f} on "
-        f"{os.cpu_count()} CPUs"
+        f"{args.steps} steps; jit_compile {args.jit_compile}; load average "
+        f"{min(load):.1f}-{max(load):.1f} on {os.cpu_count()} CPUs"
     )
     print(
         "| head | "

@@ -9,6 +9,7 @@ import keras
 
 from kzoo.heads.margin_head import MarginHead
 from kzoo.layers.l2_normalization import L2Normalization
+from kzoo.losses.partial_fc_loss import PartialFCLoss
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -28,7 +29,9 @@ class MarginModel(keras.Model):
     `train_step` that sees both, so no backend-specific `train_step` is needed.
 
     `compile()` defaults: Adam (learning rate 1e-3), `SparseCategoricalCrossentropy(
-    from_logits=True)`, accuracy; any of them can be overridden.
+    from_logits=True)` (`kzoo.losses.PartialFCLoss` for a head with `sample_rate < 1`, whose
+    training logits are the sampled classes with the target in column 0), accuracy; any of them
+    can be overridden.
 
     Args:
         backbone: a `keras.Model` from images to raw (unnormalised) embeddings.
@@ -108,10 +111,13 @@ class MarginModel(keras.Model):
         metrics: Any = "auto",
         **kwargs: Any,
     ) -> None:
-        """`keras.Model.compile` with defaults for `"auto"`: Adam(1e-3), sparse CE on logits."""
+        """`keras.Model.compile` with defaults for `"auto"`: Adam(1e-3), sparse CE on logits
+        (Partial FC's loss for a sampled head)."""
         if optimizer == "auto":
             optimizer = keras.optimizers.Adam(1e-3)
-        if loss == "auto":
+        if loss == "auto" and self.head.sample_rate < 1:
+            loss = PartialFCLoss()
+        elif loss == "auto":
             loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         if metrics == "auto":
             metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]

@@ -138,8 +138,9 @@ class TrainConfig:
         name: the zoo key `name.tag` the run writes (`entry.json`); `name` is the model's name.
         seed: seeds Python, NumPy and the backend (`keras.utils.set_random_seed`), the samplers
             and the augmentation layers.
-        devices: accelerators to train on (data parallel); needs `kzoo.training.distribution`.
-        shard_heads: shard the head's class weights over `devices` (model parallel).
+        devices: accelerators to train on (data parallel, JAX: `kzoo.training.distribution`).
+        shard_heads: split the head's class weights over `devices` (model parallel); the class
+            count must be a multiple of `devices`.
         model, data, augment, objective, optimizer, schedule, evaluate, entry: the sections.
 
     Example:

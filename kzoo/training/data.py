@@ -174,6 +174,8 @@ class Batches(keras.utils.PyDataset):
     `inputs`: "image" (x alone), "image+label" (`{"image", "label"}`: margin heads, learned
     betas) or "image+id" (`{"image", "id"}`, the sample's index: instance discrimination, whose
     targets are the ids). `num_classes` one-hot encodes the targets (for label smoothing).
+    `drop_remainder` leaves out a last, smaller batch (data parallel: every batch must split
+    evenly over the devices).
     """
 
     def __init__(
@@ -186,10 +188,12 @@ class Batches(keras.utils.PyDataset):
         sampler: MPerClassSampler | None = None,
         num_classes: int | None = None,
         seed: int = 0,
+        drop_remainder: bool = False,
     ) -> None:
         super().__init__()
         self.x, self.y, self.batch_size = x, np.asarray(y, "int32"), batch_size
         self.inputs, self.sampler, self.num_classes, self.seed = inputs, sampler, num_classes, seed
+        self.drop_remainder = drop_remainder
         self.epoch = 0
         self.order = self._order()
 
@@ -204,6 +208,8 @@ class Batches(keras.utils.PyDataset):
     def __len__(self) -> int:
         if self.sampler is not None:
             return len(self.sampler)
+        if self.drop_remainder:
+            return len(self.x) // self.batch_size
         return int(np.ceil(len(self.x) / self.batch_size))
 
     def __getitem__(self, index: int):

@@ -151,6 +151,38 @@ def setup(
     return distribution
 
 
+def axis_size(axis: str = BATCH_AXIS) -> int:
+    """The size of `axis` ("batch" or "model") in the current distribution's mesh; 1 without a
+    distribution or without that axis. "batch" is the distribution's batch axis, whatever its
+    name (`DataParallel`'s one axis)."""
+    distribution = keras.distribution.distribution()
+    mesh = getattr(distribution, "device_mesh", None)
+    if mesh is None:
+        return 1
+    if axis == BATCH_AXIS:
+        axis = getattr(distribution, "batch_dim_name", None) or BATCH_AXIS
+    names = list(mesh.axis_names)
+    return int(mesh.shape[names.index(axis)]) if axis in names else 1
+
+
+def describe(model: keras.Model | None = None) -> dict[str, Any]:
+    """The current distribution as plain data (for a run's record): its devices, its mesh axes
+    and, given `model`, the per-device shard shape of each margin head's kernel."""
+    distribution = keras.distribution.distribution()
+    mesh = getattr(distribution, "device_mesh", None)
+    if mesh is None:
+        return {"devices": 1}
+    info: dict[str, Any] = {
+        "devices": int(mesh.devices.size),
+        "mesh": dict(zip(mesh.axis_names, (int(n) for n in mesh.shape), strict=True)),
+    }
+    for head in margin_heads(model) if model is not None else []:
+        shards = getattr(head.kernel.value, "addressable_shards", None)
+        if shards:
+            info[f"{head.name}_kernel_shard"] = list(shards[0].data.shape)
+    return info
+
+
 def initialize(
     coordinator_address: str | None = None,
     num_processes: int | None = None,

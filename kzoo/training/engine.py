@@ -14,6 +14,7 @@ from kzoo.callbacks import WeightedKNNMonitor
 from kzoo.datasets.omniglot import load_evaluation_drawings
 from kzoo.evaluation import predict
 from kzoo.evaluation.omniglot_one_shot import one_shot_accuracy
+from kzoo.training import distribution
 from kzoo.training import entry as entry_io
 from kzoo.training.config import TrainConfig
 from kzoo.training.data import load_test_data, load_training_data, preprocess
@@ -29,16 +30,15 @@ class TrainingDiverged(RuntimeError):
 
 
 def setup_devices(config: TrainConfig) -> None:
-    """Hands `devices` / `shard_heads` to `kzoo.training.distribution` (the scale lane's)."""
+    """Lays the run over `devices` (data parallel) and `shard_heads` (the head's class axis
+    split over them) with `kzoo.training.distribution.setup`, before any model is built."""
     if config.devices == 1 and not config.shard_heads:
         return
-    try:
-        from kzoo.training import distribution
-    except ImportError:
+    if keras.backend.backend() != "jax":
         raise NotImplementedError(
             f"`devices`={config.devices} / `shard_heads`={config.shard_heads} needs the JAX "
-            "backend and kzoo.training.distribution, which this kzoo does not have yet."
-        ) from None
+            f"backend (keras.distribution), not {keras.backend.backend()}: set KERAS_BACKEND=jax."
+        )
     distribution.setup(devices=config.devices, shard_heads=config.shard_heads)
 
 
@@ -187,6 +187,8 @@ def train(
             record["best_" + name] = max(values)
             record["best_epoch"] = int(np.argmax(values)) + 1
     record["epochs_run"] = len(losses)
+    if config.devices > 1 or config.shard_heads:
+        record["distribution"] = distribution.describe(run.model)
     if run.report is not None:
         record.update(run.report())
     plot_history(os.path.join(out, "history.csv"), os.path.join(out, "curves.png"))

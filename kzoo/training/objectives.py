@@ -9,11 +9,14 @@ from typing import Any
 
 import keras
 import numpy as np
+from keras import ops
 
 from kzoo import losses as kzoo_losses
 from kzoo.callbacks import MarginLambdaScheduler
 from kzoo.datasets import MPerClassSampler
 from kzoo.layers import NCEMemoryBank
+from kzoo.ops.partial_fc import num_sampled_classes
+from kzoo.training import distribution
 from kzoo.training.augmentation import build_augmentation
 from kzoo.training.config import TrainConfig
 from kzoo.training.data import Batches, TrainingData
@@ -95,6 +98,50 @@ def metric_loss(name: str, kwargs: dict[str, Any]) -> keras.losses.Loss:
     return cls(**kwargs)
 
 
+def sampled_accuracy(y_true: Any, y_pred: Any) -> Any:
+    """Per sample, 1 where the target of Partial FC logits (column 0) is their arg-max."""
+    return ops.cast(ops.equal(ops.argmax(y_pred, axis=-1), 0), "float32")
+
+
+def head_objective(config: TrainConfig, head: Any) -> tuple[Any, list]:
+    """The loss and training metrics of a margin head's training logits.
+
+    A full head (`sample_rate` 1) gives logits over every class: sparse cross-entropy (or
+    categorical, with `objective.label_smoothing`) and accuracy. Partial FC (`sample_rate`
+    below 1) gives the batch's classes plus sampled ones with each row's target in column 0:
+    `PartialFCLoss`, and `sampled_accuracy` (the target beats the other kept classes).
+    """
+    smoothing = config.objective.label_smoothing
+    rate = getattr(head, "sample_rate", 1.0)
+    if rate >= 1:
+        if smoothing:
+            loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing)
+        else:
+            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        return loss, ["accuracy"]
+    if smoothing:
+        raise ValueError(
+            "`objective.label_smoothing` needs the full head: set it to 0 or "
+            f"`model.head_kwargs.sample_rate` to 1 (got sample_rate={rate})."
+        )
+    shards = head._class_shards()
+    kept = num_sampled_classes(head.num_classes, rate, shards)
+    d = config.data
+    most = d.classes_per_batch if d.sampler == "pk" else config.schedule.batch_size
+    per_shard = head.num_classes // shards
+    most = min(most, per_shard)
+    if most > kept:
+        raise ValueError(
+            f"`model.head_kwargs.sample_rate`={rate} keeps {kept} of the "
+            f"{per_shard} classes{' per shard' if shards > 1 else ''}, but a batch "
+            f"can hold {most} classes there (rows beyond the kept classes give NaN): raise "
+            "sample_rate, lower `schedule.batch_size`, or use `data.sampler`='pk' with "
+            f"`data.classes_per_batch` <= {kept}."
+        )
+    accuracy = keras.metrics.MeanMetricWrapper(sampled_accuracy, name="sampled_accuracy")
+    return kzoo_losses.PartialFCLoss(), [accuracy]
+
+
 def _sampler(config: TrainConfig, data: TrainingData) -> MPerClassSampler | None:
     d = config.data
     if d.sampler != "pk":
@@ -104,15 +151,38 @@ def _sampler(config: TrainConfig, data: TrainingData) -> MPerClassSampler | None
     )
 
 
+def check_devices(config: TrainConfig, classes: int | None) -> None:
+    """Under `kzoo.training.distribution.setup`: the batch splits evenly over the data-parallel
+    devices, and the head's classes over the `"model"` axis (`shard_heads`)."""
+    d, replicas = config.data, distribution.axis_size(distribution.BATCH_AXIS)
+    size = d.classes_per_batch * d.per_class if d.sampler == "pk" else config.schedule.batch_size
+    if size % replicas:
+        pk = d.sampler == "pk"
+        key = "`data.classes_per_batch` x `data.per_class`" if pk else "`schedule.batch_size`"
+        raise ValueError(
+            f"The batch of {size} must split evenly over the {replicas} data-parallel devices: "
+            f"set {key} to a multiple of {replicas}."
+        )
+    shards = distribution.axis_size(distribution.MODEL_AXIS)
+    if classes is not None and classes % shards:
+        raise ValueError(
+            f"`shard_heads` splits the head's {classes} classes over {shards} devices, which "
+            f"must divide them: set `devices` to a divisor of {classes}, or `shard_heads` false."
+        )
+
+
 def build_run(config: TrainConfig, data: TrainingData) -> Run:
     """The `Run` of a "head", "metric" or "instdisc" objective on `data`."""
     kind, spec = config.objective.kind, data.input_spec
     classes = data.num_classes if config.model.builder == "margin_classifier" else None
+    check_devices(config, classes)
     arch = architecture(config, classes, spec["shape"])
     model = build_model(config, arch)
     image = keras.Input(tuple(spec["shape"]), name="image")
     x = _augmented(config, spec, image)
+    replicas = distribution.axis_size(distribution.BATCH_AXIS)
     batch = dict(batch_size=config.schedule.batch_size, seed=config.seed)
+    batch["drop_remainder"] = replicas > 1
     sampler = _sampler(config, data)
     if kind == "head":
         if config.model.builder != "margin_classifier":
@@ -122,11 +192,7 @@ def build_run(config: TrainConfig, data: TrainingData) -> Run:
         logits = head([model.get_layer("backbone")(x), label])
         trainer = keras.Model({"image": image, "label": label}, logits, name=f"{model.name}_train")
         smoothing = config.objective.label_smoothing
-        loss = (
-            keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=smoothing)
-            if smoothing
-            else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        )
+        loss, metrics = head_objective(config, head)
         batches = Batches(
             data.x,
             data.y,
@@ -145,7 +211,7 @@ def build_run(config: TrainConfig, data: TrainingData) -> Run:
             arch,
             ["embedding", "logits"],
             classes,
-            ["accuracy"],
+            metrics,
             callbacks,
         )
     if kind == "metric":

@@ -54,6 +54,23 @@ class TestMarginModel(TestCase):
         plain_acc = np.mean(np.argmax(scaled_cosine(features, w, None, SCALE, None), -1) == y)
         self.assertAllClose(history.history["accuracy"][0], plain_acc, atol=1e-6)
 
+    def test_a_sampled_head_compiles_with_partial_fc_loss(self):
+        from kzoo.losses import PartialFCLoss
+
+        x, y = _data()
+        y = y % 3  # 3 classes in the batch, the 3 that sample_rate=0.75 of 4 keeps
+        model = _model(sample_rate=0.75)
+        model.compile(optimizer=keras.optimizers.SGD(0.0))
+        assert isinstance(model.loss, PartialFCLoss)
+        features, w = _features_and_kernel(model, x)
+        kept = scaled_cosine(features, w[:, :3], y, SCALE, arcface_target(MARGIN))
+        reference = sparse_ce(kept, y)  # softmax over the kept classes, whatever their order
+        history = model.fit(x, y, batch_size=len(x), epochs=1, verbose=0, shuffle=False)
+        self.assertAllClose(history.history["loss"][0], reference, atol=1e-4)
+        plain = scaled_cosine(features, w, None, SCALE, None)  # the metric: all 4 classes
+        self.assertAllClose(history.history["accuracy"][0], np.mean(plain.argmax(-1) == y))
+        assert model.predict(x, verbose=0)[1].shape == (len(x), 4)
+
     def test_predict_and_evaluate_are_margin_free(self):
         x, y = _data()
         model = _model()

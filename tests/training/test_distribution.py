@@ -93,3 +93,43 @@ def test_train_at_scale_example_with_sharded_sampled_head():
     line = out.strip().splitlines()[-1]
     assert line.startswith("devices 8, head kernel (16, 4000), per-device shard (16, 500)"), line
     assert np.isfinite(float(line.rsplit(" ", 1)[1])), line
+
+
+CHECKS = """
+import sys
+from kzoo.training import distribution, load_config
+from kzoo.training.objectives import check_devices
+
+config = load_config(None, ["devices=8", "schedule.batch_size=12"])
+distribution.setup(8)
+assert distribution.axis_size("batch") == 8 and distribution.axis_size("model") == 1
+try:
+    check_devices(config, 10)
+except ValueError as error:
+    print(error)
+config = load_config(None, ["devices=8", "shard_heads=true"])
+distribution.setup(8, shard_heads=True)
+assert distribution.axis_size("batch") == 1 and distribution.axis_size("model") == 8
+check_devices(config, 16)
+try:
+    check_devices(config, 10)
+except ValueError as error:
+    print(error)
+"""
+
+
+def test_the_engine_refuses_batches_and_class_counts_the_devices_do_not_divide():
+    out = subprocess.run(
+        [sys.executable, "-c", CHECKS],
+        env=_env(8),
+        check=True,
+        timeout=240,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    assert out == [
+        "The batch of 12 must split evenly over the 8 data-parallel devices: set "
+        "`schedule.batch_size` to a multiple of 8.",
+        "`shard_heads` splits the head's 10 classes over 8 devices, which must divide them: set "
+        "`devices` to a divisor of 10, or `shard_heads` false.",
+    ]

@@ -200,21 +200,6 @@ def test_a_diverging_run_stops_and_writes_nothing(tmp_path):
     assert not (tmp_path / "entry.json").exists() and not (tmp_path / "model.keras").exists()
 
 
-def test_devices_need_the_distribution_module():
-    pytest.importorskip("keras")
-    try:
-        import kzoo.training.distribution  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("kzoo.training.distribution exists: the scale lane tests it")
-    from kzoo.training.engine import setup_devices
-
-    for overrides in (["devices=2"], ["shard_heads=true"]):
-        with pytest.raises(NotImplementedError, match="kzoo.training.distribution"):
-            setup_devices(load_config(None, overrides))
-
-
 class Interrupt(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if epoch == 0:
