@@ -1,0 +1,37 @@
+"""Zoo v2 republished some entries as new commits; their v1 commits stay loadable by revision."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kzoo
+from kzoo.zoo import Manifest, local_hub
+
+ARCFACE = "arcface_resnet20.fashion_mnist"
+
+
+@pytest.fixture
+def project_hub(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("KZOO_HOME", str(tmp_path / "kzoo"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("KZOO_MANIFEST", raising=False)
+    with local_hub() as server:
+        yield server
+
+
+def _head(model):
+    return next(layer for layer in model.layers if isinstance(layer, kzoo.heads.MarginHead))
+
+
+def test_arcface_v2_is_pinned_and_v1_loads_by_revision(project_hub):
+    entry = Manifest.load().resolve(ARCFACE)
+    assert entry.architecture.kwargs["head_kwargs"] == {"scale": 16.0, "margin": 0.2}
+    v2 = kzoo.load(ARCFACE, progress=False)
+    with pytest.warns(UserWarning, match="not the manifest's pinned commit"):
+        v1 = kzoo.load(ARCFACE, revision="v1", progress=False)
+    assert (_head(v2).scale, _head(v2).margin) == (16.0, 0.2)
+    assert (_head(v1).scale, _head(v1).margin) == (64.0, 0.5)
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    assert not np.allclose(v1.predict(x, verbose=0)[0], v2.predict(x, verbose=0)[0])
