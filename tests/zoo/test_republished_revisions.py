@@ -35,3 +35,12 @@ def test_arcface_v2_is_pinned_and_v1_loads_by_revision(project_hub):
     assert (_head(v1).scale, _head(v1).margin) == (64.0, 0.5)
     x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
     assert not np.allclose(v1.predict(x, verbose=0)[0], v2.predict(x, verbose=0)[0])
+
+
+def test_softmax_v2_differs_from_v1_which_loads_by_revision(project_hub):
+    key = "softmax_resnet20.fashion_mnist"
+    v2 = kzoo.load(key, progress=False)
+    with pytest.warns(UserWarning, match="not the manifest's pinned commit"):
+        v1 = kzoo.load(key, revision="v1", progress=False)
+    x = np.random.default_rng(1).random((2, 28, 28, 1)).astype("float32")
+    assert not np.allclose(v1.predict(x, verbose=0)[1], v2.predict(x, verbose=0)[1])
