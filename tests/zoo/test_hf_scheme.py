@@ -10,20 +10,10 @@ import numpy as np
 import pytest
 
 import kzoo
-from kzoo.zoo import HashMismatchError, Manifest, local_hub
+from kzoo.zoo import HashMismatchError, Manifest
 from kzoo.zoo.hf_scheme import zoo_entry
 
 KEY = "sphereface_resnet20.fashion_mnist"
-
-
-@pytest.fixture
-def project_hub(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("KZOO_HOME", str(tmp_path / "kzoo"))
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("KZOO_MANIFEST", raising=False)
-    with local_hub() as server:
-        yield server
 
 
 def test_names_resolve_to_zoo_entries():
@@ -35,7 +25,7 @@ def test_names_resolve_to_zoo_entries():
     assert zoo_entry("someone/sphereface_resnet20", manifest) is None
 
 
-def test_short_name_is_pinned_and_verified(project_hub):
+def test_short_name_is_pinned_and_verified(fresh_hub):
     x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
     reference = kzoo.load(KEY, progress=False).predict(x, verbose=0)
     model = keras.saving.load_model("hf://kzoo/sphereface_resnet20")
@@ -47,7 +37,7 @@ def test_short_name_is_pinned_and_verified(project_hub):
     assert [p.name for p in (snapshots / "snapshots").iterdir()] == [entry.revision]
 
 
-def test_a_corrupted_cached_file_is_quarantined_not_loaded(project_hub):
+def test_a_corrupted_cached_file_is_quarantined_not_loaded(fresh_hub):
     entry = Manifest.load().resolve(KEY)
     keras.saving.load_model(f"hf://{entry.repo_id}")
     cache = Path(os.environ["HF_HOME"]) / "hub" / f"models--{entry.repo_id.replace('/', '--')}"
@@ -63,7 +53,7 @@ def test_a_corrupted_cached_file_is_quarantined_not_loaded(project_hub):
     assert model.output_shape[1] == (None, 10)
 
 
-def test_unwritable_kzoo_home_is_named_when_a_file_mismatches(project_hub, monkeypatch):
+def test_unwritable_kzoo_home_is_named_when_a_file_mismatches(fresh_hub, monkeypatch):
     entry = Manifest.load().resolve(KEY)
     kzoo.load(KEY, progress=False)
     cache = Path(os.environ["HF_HOME"]) / "hub" / f"models--{entry.repo_id.replace('/', '--')}"

@@ -6,26 +6,16 @@ import numpy as np
 import pytest
 
 import kzoo
-from kzoo.zoo import Manifest, local_hub
+from kzoo.zoo import Manifest
 
 ARCFACE = "arcface_resnet20.fashion_mnist"
-
-
-@pytest.fixture
-def project_hub(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("KZOO_HOME", str(tmp_path / "kzoo"))
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("KZOO_MANIFEST", raising=False)
-    with local_hub() as server:
-        yield server
 
 
 def _head(model):
     return next(layer for layer in model.layers if isinstance(layer, kzoo.heads.MarginHead))
 
 
-def test_arcface_v2_is_pinned_and_v1_loads_by_revision(project_hub):
+def test_arcface_v2_is_pinned_and_v1_loads_by_revision(fresh_hub):
     entry = Manifest.load().resolve(ARCFACE)
     assert entry.architecture.kwargs["head_kwargs"] == {"scale": 16.0, "margin": 0.2}
     v2 = kzoo.load(ARCFACE, progress=False)
@@ -37,7 +27,7 @@ def test_arcface_v2_is_pinned_and_v1_loads_by_revision(project_hub):
     assert not np.allclose(v1.predict(x, verbose=0)[0], v2.predict(x, verbose=0)[0])
 
 
-def test_softmax_v2_differs_from_v1_which_loads_by_revision(project_hub):
+def test_softmax_v2_differs_from_v1_which_loads_by_revision(fresh_hub):
     key = "softmax_resnet20.fashion_mnist"
     v2 = kzoo.load(key, progress=False)
     with pytest.warns(UserWarning, match="not the manifest's pinned commit"):
