@@ -7,8 +7,8 @@ soon as Keras is imported: every kzoo class is then registered for deserialisati
 """
 
 import importlib
-from typing import Any
 
+from kzoo.utils.lazy_attributes import lazy_attributes
 from kzoo.utils.post_import import when_keras_imported
 from kzoo.version import __version__
 
@@ -35,16 +35,13 @@ ZOO_FUNCTIONS = ("info", "list_models", "load")
 __all__ = ["__version__", *sorted(SUBPACKAGES + ZOO_FUNCTIONS)]
 
 
-def __getattr__(name: str) -> Any:
-    if name in SUBPACKAGES:
-        return importlib.import_module(f"kzoo.{name}")
-    if name in ZOO_FUNCTIONS:
-        return getattr(importlib.import_module("kzoo.zoo"), name)
-    raise AttributeError(f"module 'kzoo' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        **{name: f"kzoo.{name}" for name in SUBPACKAGES},
+        **{name: f"kzoo.zoo:{name}" for name in ZOO_FUNCTIONS},
+    },
+)
 
 
 def _activate() -> None:

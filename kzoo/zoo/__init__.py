@@ -4,9 +4,6 @@ Fetching goes through `kzoo.hub`, measuring through `kzoo.evaluation`; `local_hu
 errors are re-exported here for convenience.
 """
 
-import importlib
-from typing import Any
-
 from kzoo.hub.errors import (
     DownloadError,
     HashMismatchError,
@@ -17,6 +14,7 @@ from kzoo.hub.errors import (
     RevisionNotFoundError,
 )
 from kzoo.hub.olah_server import OlahServer, local_hub
+from kzoo.utils.lazy_attributes import lazy_attributes
 from kzoo.zoo.catalogue import get_manifest, info, list_models, resolve
 from kzoo.zoo.entry_fields import (
     Architecture,
@@ -46,23 +44,16 @@ from kzoo.zoo.registry import (
 )
 
 # Loaded on first use: these import Keras (and so TensorFlow), which the catalogue does not need.
-LAZY = {
-    "get_dataset": "kzoo.datasets.dataset_registry",
-    "register_dataset": "kzoo.datasets.dataset_registry",
-    "registered_datasets": "kzoo.datasets.dataset_registry",
-    "fetch_entry": "kzoo.zoo.loading",
-    "load": "kzoo.zoo.loading",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in LAZY:
-        return getattr(importlib.import_module(LAZY[name]), name)
-    raise AttributeError(f"module 'kzoo.zoo' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "get_dataset": "kzoo.datasets.dataset_registry:get_dataset",
+        "register_dataset": "kzoo.datasets.dataset_registry:register_dataset",
+        "registered_datasets": "kzoo.datasets.dataset_registry:registered_datasets",
+        "fetch_entry": "kzoo.zoo.loading:fetch_entry",
+        "load": "kzoo.zoo.loading:load",
+    },
+)
 
 
 __all__ = [
