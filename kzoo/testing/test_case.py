@@ -58,9 +58,7 @@ def gradients(fn: Callable[..., Any], *inputs: Any) -> list[np.ndarray]:
         total = torch.sum(fn(*xs))
         if total.requires_grad:
             total.backward()
-        return [
-            to_numpy(x.grad) if x.grad is not None else np.zeros(tuple(x.shape)) for x in xs
-        ]
+        return [to_numpy(x.grad) if x.grad is not None else np.zeros(tuple(x.shape)) for x in xs]
     raise NotImplementedError(f"gradients() does not support the {name} backend.")
 
 

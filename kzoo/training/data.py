@@ -153,11 +153,15 @@ def load_test_data(config: TrainConfig, spec: dict[str, Any]) -> tuple[np.ndarra
     return preprocess(images, spec), labels.astype("int64")
 
 
-def omniglot_training_data(split: str = "heldout", image_size: int = 28):
+def omniglot_training_data(split: str = "heldout", image_size: int = 28, rotations: int = 1):
     """`(images, character labels 0..C-1, character names, alphabet names)`; "heldout" leaves out
-    the evaluation alphabets (open-set), "all" keeps all 8."""
+    the evaluation alphabets (open-set), "all" keeps all 8. `rotations` = 4 adds each character
+    rotated by 90, 180 and 270 degrees as a new character (Santoro et al.; Vinyals et al.):
+    class `r * C + c` is character `c` turned by `r` quarter turns."""
     if split not in ("heldout", "all"):
         raise ValueError(f"`data.kwargs.split` must be 'heldout' or 'all', got {split!r}.")
+    if rotations not in (1, 2, 4):
+        raise ValueError(f"`data.kwargs.rotations` must be 1, 2 or 4, got {rotations!r}.")
     data = load_omniglot("both", image_size=image_size)
     keep = np.ones(len(data.labels), bool)
     if split == "heldout":
@@ -165,7 +169,11 @@ def omniglot_training_data(split: str = "heldout", image_size: int = 28):
     characters, labels = np.unique(data.labels[keep], return_inverse=True)
     alphabets = sorted({data.alphabet_names[a] for a in np.unique(data.alphabets[keep])})
     names = [data.character_names[c] for c in characters]
-    return data.images[keep], labels.astype("int32"), names, alphabets
+    images, turns = data.images[keep], range(0, 4, 4 // rotations)
+    images = np.concatenate([np.rot90(images, k, axes=(1, 2)) for k in turns])
+    labels = np.concatenate([labels + r * len(names) for r in range(rotations)])
+    names = [name if k == 0 else f"{name} (rotated {90 * k})" for k in turns for name in names]
+    return images, labels.astype("int32"), names, alphabets
 
 
 class Batches(keras.utils.PyDataset):

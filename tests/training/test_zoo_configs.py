@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kzoo.training import load_config
@@ -183,3 +184,18 @@ def test_omniglot_configs_train_on_the_recorded_characters(split, characters):
     assert ENTRIES[f"arcface_convnet.omniglot{'_openset' * (split == 'heldout')}"].classes == (
         characters
     )
+
+
+def test_omniglot_rotations_are_new_classes():
+    from kzoo.training.data import omniglot_training_data
+
+    images, labels, names, _ = omniglot_training_data("heldout")
+    turned, turned_labels, turned_names, _ = omniglot_training_data("heldout", rotations=4)
+    n, c = len(images), len(names)
+    assert turned.shape == (4 * n, *images.shape[1:]) and len(turned_names) == 4 * c
+    np.testing.assert_array_equal(turned[:n], images)
+    np.testing.assert_array_equal(turned[2 * n : 3 * n], images[:, ::-1, ::-1])
+    np.testing.assert_array_equal(turned_labels, np.concatenate([labels + r * c for r in range(4)]))
+    assert turned_names[c + 5] == f"{names[5]} (rotated 90)"
+    with pytest.raises(ValueError, match=r"`data.kwargs.rotations` must be 1, 2 or 4, got 3"):
+        omniglot_training_data("heldout", rotations=3)

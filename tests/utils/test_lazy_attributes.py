@@ -29,7 +29,7 @@ def test_attribute_and_module_targets_load_on_first_use(module):
 
 def test_unknown_name_raises_attribute_error_naming_module_and_name(module):
     with pytest.raises(AttributeError, match="'kzoo_lazy_probe' has no attribute 'nope'"):
-        module.nope
+        _ = module.nope
     assert not hasattr(module, "nope")
 
 
