@@ -6,10 +6,12 @@ import copy
 from typing import Any
 
 import keras
+import numpy as np
 
 from kzoo.heads.margin_head import MarginHead
 from kzoo.layers.l2_normalization import L2Normalization
 from kzoo.losses.partial_fc_loss import PartialFCLoss
+from kzoo.utils.validation import check_labels_array
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -74,6 +76,22 @@ class MarginModel(keras.Model):
             (inputs,) = inputs
         features = self.backbone(inputs, training=True)
         return {"features": features, "logits": self.head(features, training=False)}
+
+    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        self._check_array_labels("y", y)
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (list, tuple)) and len(validation) >= 2:
+            self._check_array_labels("validation_data labels", validation[1])
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        self._check_array_labels("y", y)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def _check_array_labels(self, name: str, y: Any) -> None:
+        # Before Keras converts them: JAX (without x64) wraps int64 ids beyond int32 silently.
+        if isinstance(y, (np.ndarray, list, tuple)):
+            check_labels_array(name, np.asarray(y), self.head.num_classes)
 
     def compute_loss(
         self,

@@ -151,6 +151,21 @@ class TestMarginModel(TestCase):
         with pytest.raises(ValueError, match="labels"):
             model.fit(x, epochs=1, verbose=0)
 
+    def test_array_labels_are_checked_before_the_backend_converts_them(self):
+        # Under JAX without x64, 2**32 + 1 would reach the head as 1: a silent wrong class.
+        model = _model()
+        model.compile()
+        x, y = _data()
+        wide = y.astype(np.int64)
+        wide[3] = 2**32 + 1
+        with pytest.raises(ValueError, match=r"`y` .*class ids within int32"):
+            model.fit(x, wide, epochs=1, verbose=0)
+        with pytest.raises(ValueError, match=r"`y` .*\[0, num_classes=4\)"):
+            model.evaluate(x, np.where(y == 0, 4, y), verbose=0)
+        with pytest.raises(ValueError, match=r"`validation_data labels` .*\[0, num_classes=4\)"):
+            model.fit(x, y, validation_data=(x, y + 4), epochs=1, verbose=0)
+        assert np.isfinite(model.fit(x, y, epochs=1, verbose=0).history["loss"][0])
+
     def test_nan_features_give_nan_loss(self):
         x, y = _data()
         x[0] = np.nan
