@@ -29,7 +29,11 @@ def test_arcface_v2_is_pinned_and_v1_loads_by_revision(fresh_hub):
 
 @pytest.mark.parametrize(
     "key",
-    ["softmax_resnet20.fashion_mnist", "triplet_convnet.omniglot_openset"],
+    [
+        "softmax_resnet20.fashion_mnist",
+        "sphereface_resnet20.fashion_mnist",
+        "triplet_convnet.omniglot_openset",
+    ],
 )
 def test_v2_differs_from_v1_which_loads_by_revision(fresh_hub, key):
     v2 = kzoo.load(key, progress=False)
