@@ -60,7 +60,8 @@ def test_readme_train_your_own_commands_run(tmp_path, monkeypatch):
     folder = make_image_folder(tmp_path / "photos", size=20)
     commands = readme_commands()
     assert len(commands) == 3 and sum("--images" in c for c in commands) == 1
-    tiny = ["--epochs", "1", "--train-limit", "64", "--eval-limit", "100", "--verbose", "0"]
+    # 2 epochs: the flagship's config warms up for 1 (a run must be longer than its warm-up)
+    tiny = ["--epochs", "2", "--train-limit", "64", "--eval-limit", "100", "--verbose", "0"]
     tiny += ["--set", "schedule.steps_per_epoch=2", "--set", "evaluate.monitor_limit=100"]
     tiny += ["--set", "model.depth=8", "--set", "data.image_size=[16, 16]"]  # a tiny slice
     for i, command in enumerate(commands):
