@@ -34,7 +34,8 @@ def serve_run(args: argparse.Namespace) -> int:
     from kzoo.hub.olah_server import OlahServer
 
     previous = signal.signal(signal.SIGTERM, _interrupt)
-    previous_int = signal.getsignal(signal.SIGINT)
+    # Our own SIGINT handler: a process started in the background inherits SIGINT ignored.
+    previous_int = signal.signal(signal.SIGINT, _interrupt)
     server = OlahServer(args.hub_dir, host=args.host, port=args.port)
     try:
         server.start()
