@@ -128,12 +128,15 @@ def plot_curves(folder: str, title: str, label: str = "{}", ylim=(0.8, 0.95)) ->
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for path in sorted(glob.glob(os.path.join(folder, "curve_*.csv"))):
+    paths = sorted(glob.glob(os.path.join(folder, "curve_*.csv")))
+    colors = plt.get_cmap("tab20" if len(paths) > 10 else "tab10").colors
+    for color, path in zip(colors, paths, strict=False):
         # the last mid-epoch point sits one step before the epoch-end one: keep the latter
         points = [(e, a) for e, a in read_curve(path) if e == round(e) or abs(e - round(e)) > 0.01]
         epochs, accuracy = zip(*sorted(points), strict=True)
         name = os.path.basename(path)[len("curve_") : -len(".csv")]
-        ax.plot(epochs, accuracy, marker=".", label=label.format(name))
+        style = "--" if name.endswith("_v2") else "-"
+        ax.plot(epochs, accuracy, style, marker=".", color=color, label=label.format(name))
     ax.set(xlabel="epoch", ylabel="Fashion-MNIST test accuracy", ylim=ylim)
     ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -150,7 +153,7 @@ PLOTS = {
         "ResNet-20, {} convs",
         (0.8, 0.95),
     ),
-    "heads": ("Margin heads, ResNet-20, same budget (seed 0)", "{}", (0.5, 0.95)),
+    "heads": ("Margin heads, ResNet-20 (seed 0; dashed: v2 recipe)", "{}", (0.5, 0.95)),
 }
 
 
