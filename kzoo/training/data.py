@@ -157,7 +157,8 @@ def omniglot_training_data(split: str = "heldout", image_size: int = 28, rotatio
     """`(images, character labels 0..C-1, character names, alphabet names)`; "heldout" leaves out
     the evaluation alphabets (open-set), "all" keeps all 8. `rotations` = 4 adds each character
     rotated by 90, 180 and 270 degrees as a new character (Santoro et al.; Vinyals et al.):
-    class `r * C + c` is character `c` turned by `r` quarter turns."""
+    (2 adds the 180-degree copy only); class `r * C + c` is character `c` turned by
+    `r * 360 / rotations` degrees."""
     if split not in ("heldout", "all"):
         raise ValueError(f"`data.kwargs.split` must be 'heldout' or 'all', got {split!r}.")
     if rotations not in (1, 2, 4):
