@@ -29,15 +29,6 @@ def test_train_a_margin_head_in_one_call(monkeypatch, tmp_path):
     assert (tmp_path / "arcface_conv4.tflite").stat().st_size > 0
 
 
-@pytest.fixture
-def fresh_caches(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("KZOO_HOME", str(tmp_path / "kzoo"))
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("KZOO_MANIFEST", raising=False)
-    return tmp_path
-
-
 def _fine_tune_snippet(epochs: int) -> str:
     code = snippet("Fine-tune a zoo model")
     assert "epochs=30" in code

@@ -16,14 +16,10 @@ KEY = "sphereface_resnet20.fashion_mnist"
 
 
 @pytest.fixture
-def no_server(monkeypatch, tmp_path):
+def no_server(fresh_caches, monkeypatch):
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("KZOO_MANIFEST", raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    monkeypatch.setenv("KZOO_HOME", str(tmp_path / "kzoo"))
     monkeypatch.setattr(zoo_loading, "hub_reachable", lambda *a, **k: False)
-    return tmp_path
+    return fresh_caches
 
 
 def test_load_with_no_server_serves_the_verified_bundle(no_server, capsys):
