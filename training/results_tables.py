@@ -130,13 +130,20 @@ def plot_curves(folder: str, title: str, label: str = "{}", ylim=(0.8, 0.95)) ->
     fig, ax = plt.subplots(figsize=(6, 4))
     paths = sorted(glob.glob(os.path.join(folder, "curve_*.csv")))
     colors = plt.get_cmap("tab20" if len(paths) > 10 else "tab10").colors
-    for color, path in zip(colors, paths, strict=False):
+    for i, path in enumerate(paths):
         # the last mid-epoch point sits one step before the epoch-end one: keep the latter
         points = [(e, a) for e, a in read_curve(path) if e == round(e) or abs(e - round(e)) > 0.01]
         epochs, accuracy = zip(*sorted(points), strict=True)
         name = os.path.basename(path)[len("curve_") : -len(".csv")]
         style = "--" if name.endswith("_v2") else "-"
-        ax.plot(epochs, accuracy, style, marker=".", color=color, label=label.format(name))
+        ax.plot(
+            epochs,
+            accuracy,
+            style,
+            marker=".",
+            color=colors[i % len(colors)],
+            label=label.format(name),
+        )
     ax.set(xlabel="epoch", ylabel="Fashion-MNIST test accuracy", ylim=ylim)
     ax.set_title(title)
     ax.grid(alpha=0.3)
