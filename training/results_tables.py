@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import csv
 import glob
+import json
 import os
+import statistics
 import sys
 
 from kzoo.zoo import Manifest
@@ -86,6 +88,39 @@ def lsoftmax_table(manifest: Manifest) -> str:
             e = manifest.entries[key]
             error = 100 * (1 - e.metrics["accuracy"])
             rows.append(f"| `{key}` | {error:.2f}% | {paper} | {_epochs(e)} |")
+    return "\n".join(rows)
+
+
+def _mean_std(values: list[float]) -> str:
+    if len(values) < 2:
+        return f"{values[0]:.4f}"
+    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+
+
+def seeds_table(folder: str = os.path.join(RESULTS, "heads", "runs")) -> str:
+    """Mean ± sample std over seeds of the runs whose `entry.json` was copied into `folder`."""
+    groups: dict[tuple, list[dict]] = {}
+    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            entry = json.load(f)
+        args = entry["recipe"]["args"]
+        model, schedule, augment = args["model"], args["schedule"], args["augment"]
+        recipe = f"{schedule['epochs']} ep, warm-up {schedule.get('warmup_epochs', 0):g}"
+        recipe += f", shift {augment.get('shift', 0)}, flip {augment.get('flip') or 'none'}"
+        kwargs = ", ".join(f"{k}={v:g}" for k, v in sorted(model.get("head_kwargs", {}).items()))
+        run = entry | {"seed": args["seed"]}
+        groups.setdefault((model["head"], kwargs, recipe), []).append(run)
+    rows = [
+        "| head | head kwargs | recipe | seeds | test accuracy | Recall@1 | MAP@R |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (head, kwargs, recipe), runs in groups.items():
+        seeds = ", ".join(str(r["seed"]) for r in sorted(runs, key=lambda r: r["seed"]))
+        cells = " | ".join(
+            _mean_std([r["metrics"][m] for r in runs])
+            for m in ("accuracy", "recall_at_1", "map_at_r")
+        )
+        rows.append(f"| {head} | {kwargs or '-'} | {recipe} | {seeds} | {cells} |")
     return "\n".join(rows)
 
 
@@ -213,6 +248,7 @@ TABLES = {
     "heads": heads_table,
     "lsoftmax": lsoftmax_table,
     "dcnet": lambda manifest: dcnet_table(),
+    "seeds": lambda manifest: seeds_table(),
     "exports": exports_table,
     "int8": int8_table,
 }

@@ -1,0 +1,49 @@
+"""`training/results_tables.py`: the seeds table groups runs by recipe and reports mean ± std."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+
+SCRIPT = Path(__file__).resolve().parents[2] / "training" / "results_tables.py"
+
+
+def load_tables():
+    spec = importlib.util.spec_from_file_location("results_tables", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_run(folder: Path, name: str, head: str, seed: int, accuracy: float, epochs: int = 8):
+    entry = {
+        "metrics": {"accuracy": accuracy, "recall_at_1": accuracy - 0.02, "map_at_r": 0.8},
+        "recipe": {
+            "args": {
+                "seed": seed,
+                "model": {"head": head, "head_kwargs": {"scale": 16.0, "margin": 0.2}},
+                "schedule": {"epochs": epochs, "warmup_epochs": 1.0},
+                "augment": {"shift": 2, "flip": "horizontal"},
+            }
+        },
+    }
+    (folder / f"{name}.json").write_text(json.dumps(entry))
+
+
+def test_seeds_table_mean_and_sample_std(tmp_path):
+    accuracies = [0.9296, 0.9310, 0.9281]
+    for seed, accuracy in enumerate(accuracies):
+        write_run(tmp_path, f"arcface_seed{seed}", "arcface", seed, accuracy)
+    write_run(tmp_path, "arcface_30ep", "arcface", 0, 0.94, epochs=30)
+    table = load_tables().seeds_table(str(tmp_path))
+    rows = [r for r in table.splitlines() if r.startswith("| arcface")]
+    assert len(rows) == 2, table
+    eight = next(r for r in rows if "| 8 ep" in r)
+    mean, std = np.mean(accuracies), np.std(accuracies, ddof=1)
+    assert f"| 0, 1, 2 | {mean:.4f} ± {std:.4f} |" in eight
+    assert "margin=0.2, scale=16" in eight
+    thirty = next(r for r in rows if "| 30 ep" in r)
+    assert "| 0 | 0.9400 | 0.9200 | 0.8000 |" in thirty
