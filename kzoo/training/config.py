@@ -63,6 +63,9 @@ class AugmentConfig:
     rotation: float = 0.0
     zoom: float = 0.0
     shear: float = 0.0
+    crop_scale: float = 0.0
+    brightness: float = 0.0
+    contrast: float = 0.0
     randaugment: int = 0
     randaugment_factor: float = 0.5
 

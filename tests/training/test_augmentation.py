@@ -14,7 +14,15 @@ def test_no_augmentation_is_none():
 
 def test_layers_in_order():
     config = AugmentConfig(
-        shift=2, flip="horizontal", rotation=10, zoom=0.1, shear=0.1, randaugment=2
+        shift=2,
+        flip="horizontal",
+        rotation=10,
+        zoom=0.1,
+        shear=0.1,
+        randaugment=2,
+        crop_scale=0.2,
+        brightness=0.4,
+        contrast=0.4,
     )
     aug = build_augmentation(config, (28, 28))
     names = [layer.name for layer in aug.layers]
@@ -23,10 +31,13 @@ def test_layers_in_order():
         "random_flip",
         "random_rotation",
         "random_zoom",
+        "random_crop",
         "random_shear",
         "random_shift",
+        "random_brightness",
+        "random_contrast",
     ]
-    shift = aug.layers[-1]
+    shift = aug.layers[-3]
     assert shift.height_factor == (-2 / 28, 2 / 28) or shift.height_factor == 2 / 28
 
 
@@ -36,6 +47,9 @@ def test_layers_in_order():
         ({"flip": "sideways"}, "augment.flip"),
         ({"shift": -1}, "augment.shift"),
         ({"rotation": -5.0}, "augment.rotation"),
+        ({"crop_scale": 1.0}, r"`augment.crop_scale` must be in \[0, 1\), got 1.0"),
+        ({"brightness": -0.1}, "augment.brightness"),
+        ({"contrast": 1.5}, r"`augment.contrast` must be <= 1, got 1.5"),
     ],
 )
 def test_bad_arguments_name_the_key(kwargs, message):
@@ -51,3 +65,24 @@ def test_training_only_and_grayscale_randaugment():
     np.testing.assert_array_equal(np.asarray(aug(x, training=False)), x)
     out = np.asarray(aug(x, training=True))
     assert out.shape == x.shape and np.isfinite(out).all() and not np.allclose(out, x)
+
+
+def test_crop_scale_keeps_between_that_area_and_all_of_it():
+    """A centred 4x4 block grows to a side of 4 / sqrt(area kept): 4 to 8 px for crop_scale 0.25."""
+    x = np.zeros((64, 28, 28, 1), "float32")
+    x[:, 12:16, 12:16] = 1.0
+    aug = build_augmentation(AugmentConfig(crop_scale=0.25), (28, 28), seed=3)
+    sides = np.sqrt((np.asarray(aug(x, training=True))[..., 0] > 0.5).sum(axis=(1, 2)))
+    assert sides.min() >= 4 - 1 and sides.max() <= 8 + 1, sides
+    assert sides.max() - sides.min() >= 2, sides
+
+
+@pytest.mark.multi_backend
+def test_brightness_and_contrast_stay_in_the_value_range():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (16, 28, 28, 1)).astype("float32")
+    aug = build_augmentation(AugmentConfig(brightness=0.4, contrast=0.4), (28, 28), seed=2)
+    out = np.asarray(aug(x, training=True))
+    assert out.min() >= 0.0 and out.max() <= 1.0 and not np.allclose(out, x)
+    means = out.mean(axis=(1, 2, 3)) - x.mean(axis=(1, 2, 3))
+    assert np.ptp(means) > 0.05, means
