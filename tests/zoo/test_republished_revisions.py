@@ -31,6 +31,7 @@ def test_arcface_v2_is_pinned_and_v1_loads_by_revision(fresh_hub):
     "key",
     [
         "cosface_resnet20.fashion_mnist",
+        "instdisc_resnet20.fashion_mnist",
         "l2softmax_resnet20.fashion_mnist",
         "lsoftmax_resnet20.fashion_mnist",
         "softmax_resnet20.fashion_mnist",
