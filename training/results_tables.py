@@ -98,8 +98,10 @@ def _mean_std(values: list[float]) -> str:
 
 
 def seeds_table(folder: str = os.path.join(RESULTS, "heads", "runs")) -> str:
-    """Mean ± sample std over seeds of the runs whose `entry.json` was copied into `folder`."""
-    groups: dict[tuple, list[dict]] = {}
+    """Mean ± sample std over seeds of the runs whose `entry.json` was copied into `folder`;
+    runs whose recorded configs differ only in `seed` and `name` share a row."""
+    groups: dict[str, list[dict]] = {}
+    labels: dict[str, tuple[str, str, str]] = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         with open(path, encoding="utf-8") as f:
             entry = json.load(f)
@@ -108,13 +110,16 @@ def seeds_table(folder: str = os.path.join(RESULTS, "heads", "runs")) -> str:
         recipe = f"{schedule['epochs']} ep, warm-up {schedule.get('warmup_epochs', 0):g}"
         recipe += f", shift {augment.get('shift', 0)}, flip {augment.get('flip') or 'none'}"
         kwargs = ", ".join(f"{k}={v:g}" for k, v in sorted(model.get("head_kwargs", {}).items()))
-        run = entry | {"seed": args["seed"]}
-        groups.setdefault((model["head"], kwargs, recipe), []).append(run)
+        same = {k: v for k, v in args.items() if k not in ("seed", "name", "entry")}
+        key = json.dumps(same, sort_keys=True)
+        labels[key] = (model["head"], kwargs, recipe)
+        groups.setdefault(key, []).append(entry | {"seed": args["seed"]})
     rows = [
         "| head | head kwargs | recipe | seeds | test accuracy | Recall@1 | MAP@R |",
         "|---|---|---|---|---|---|---|",
     ]
-    for (head, kwargs, recipe), runs in groups.items():
+    for key, runs in groups.items():
+        head, kwargs, recipe = labels[key]
         seeds = ", ".join(str(r["seed"]) for r in sorted(runs, key=lambda r: r["seed"]))
         cells = " | ".join(
             _mean_std([r["metrics"][m] for r in runs])

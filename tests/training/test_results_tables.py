@@ -18,7 +18,9 @@ def load_tables():
     return module
 
 
-def write_run(folder: Path, name: str, head: str, seed: int, accuracy: float, epochs: int = 8):
+def write_run(
+    folder: Path, name: str, head: str, seed: int, accuracy: float, epochs: int = 8, lr: float = 0.1
+):
     entry = {
         "metrics": {"accuracy": accuracy, "recall_at_1": accuracy - 0.02, "map_at_r": 0.8},
         "recipe": {
@@ -27,6 +29,7 @@ def write_run(folder: Path, name: str, head: str, seed: int, accuracy: float, ep
                 "model": {"head": head, "head_kwargs": {"scale": 16.0, "margin": 0.2}},
                 "schedule": {"epochs": epochs, "warmup_epochs": 1.0},
                 "augment": {"shift": 2, "flip": "horizontal"},
+                "optimizer": {"lr": lr},
             }
         },
     }
@@ -38,12 +41,15 @@ def test_seeds_table_mean_and_sample_std(tmp_path):
     for seed, accuracy in enumerate(accuracies):
         write_run(tmp_path, f"arcface_seed{seed}", "arcface", seed, accuracy)
     write_run(tmp_path, "arcface_30ep", "arcface", 0, 0.94, epochs=30)
+    write_run(tmp_path, "arcface_lr", "arcface", 0, 0.90, lr=0.01)
     table = load_tables().seeds_table(str(tmp_path))
     rows = [r for r in table.splitlines() if r.startswith("| arcface")]
-    assert len(rows) == 2, table
-    eight = next(r for r in rows if "| 8 ep" in r)
+    assert len(rows) == 3, table
+    assert sum("| 0.9000 |" in r for r in rows) == 1, table
+    eight = next(r for r in rows if "| 0, 1, 2 |" in r)
     mean, std = np.mean(accuracies), np.std(accuracies, ddof=1)
-    assert f"| 0, 1, 2 | {mean:.4f} ± {std:.4f} |" in eight
+    recipe = "8 ep, warm-up 1, shift 2, flip horizontal"
+    assert f"| {recipe} | 0, 1, 2 | {mean:.4f} ± {std:.4f} |" in eight
     assert "margin=0.2, scale=16" in eight
     thirty = next(r for r in rows if "| 30 ep" in r)
     assert "| 0 | 0.9400 | 0.9200 | 0.8000 |" in thirty
