@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 
-SCRIPT = Path(__file__).resolve().parents[2] / "training" / "results_tables.py"
-
-
-def load_tables():
-    spec = importlib.util.spec_from_file_location("results_tables", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.training_scripts import load_training_script
 
 
 def write_run(
@@ -42,7 +34,7 @@ def test_seeds_table_mean_and_sample_std(tmp_path):
         write_run(tmp_path, f"arcface_seed{seed}", "arcface", seed, accuracy)
     write_run(tmp_path, "arcface_30ep", "arcface", 0, 0.94, epochs=30)
     write_run(tmp_path, "arcface_lr", "arcface", 0, 0.90, lr=0.01)
-    table = load_tables().seeds_table(str(tmp_path))
+    table = load_training_script("results_tables").seeds_table(str(tmp_path))
     rows = [r for r in table.splitlines() if r.startswith("| arcface")]
     assert len(rows) == 3, table
     assert sum("| 0.9000 |" in r for r in rows) == 1, table

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "training" / "trr_table1.py"
+from tests.training_scripts import load_training_script
 
 
 def load_runner():
-    spec = importlib.util.spec_from_file_location("trr_table1", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_training_script("trr_table1")
 
 
 def test_model_keys_and_configs():
