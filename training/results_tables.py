@@ -30,15 +30,14 @@ def _exports(entry) -> dict:
     return {name: e.to_dict() for name, e in (entry.exports or {}).items()}
 
 
-def _epochs(entry) -> str:
-    args = entry.recipe.args or {}
+def _epochs(args: dict) -> str:
     return str(args.get("schedule", {}).get("epochs", args.get("epochs", "-")))
 
 
-def _recipe(entry) -> str:
-    """Epochs, plus the warm-up and augmentation of an engine-trained entry (v2)."""
-    args = entry.recipe.args or {}
-    parts = [f"{_epochs(entry)} ep"]
+def _recipe(args: dict) -> str:
+    """Epochs, plus the warm-up and augmentation of an engine-trained run (v2), from its
+    recorded arguments."""
+    parts = [f"{_epochs(args)} ep"]
     warmup = args.get("schedule", {}).get("warmup_epochs")
     if warmup:
         parts.append(f"warm-up {warmup:g}")
@@ -72,7 +71,7 @@ def heads_table(manifest: Manifest, dataset: str = "fashion_mnist") -> str:
         m = e.metrics
         rows.append(
             f"| {head} | {_fmt(m.get('accuracy'))} | {_fmt(m.get('recall_at_1'))} "
-            f"| {_fmt(m.get('map_at_r'))} | {_recipe(e)} | `{key}` |"
+            f"| {_fmt(m.get('map_at_r'))} | {_recipe(e.recipe.args or {})} | `{key}` |"
         )
     return "\n".join(rows)
 
@@ -87,7 +86,7 @@ def lsoftmax_table(manifest: Manifest) -> str:
         if key in manifest.entries:
             e = manifest.entries[key]
             error = 100 * (1 - e.metrics["accuracy"])
-            rows.append(f"| `{key}` | {error:.2f}% | {paper} | {_epochs(e)} |")
+            rows.append(f"| `{key}` | {error:.2f}% | {paper} | {_epochs(e.recipe.args or {})} |")
     return "\n".join(rows)
 
 
@@ -101,31 +100,28 @@ def seeds_table(folder: str = os.path.join(RESULTS, "heads", "runs")) -> str:
     """Mean ± sample std over seeds of the runs whose `entry.json` was copied into `folder`;
     runs whose recorded configs differ only in `seed` and `name` share a row."""
     groups: dict[str, list[dict]] = {}
-    labels: dict[str, tuple[str, str, str]] = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         with open(path, encoding="utf-8") as f:
             entry = json.load(f)
         args = entry["recipe"]["args"]
-        model, schedule, augment = args["model"], args["schedule"], args["augment"]
-        recipe = f"{schedule['epochs']} ep, warm-up {schedule.get('warmup_epochs', 0):g}"
-        recipe += f", shift {augment.get('shift', 0)}, flip {augment.get('flip') or 'none'}"
-        kwargs = ", ".join(f"{k}={v:g}" for k, v in sorted(model.get("head_kwargs", {}).items()))
         same = {k: v for k, v in args.items() if k not in ("seed", "name", "entry")}
-        key = json.dumps(same, sort_keys=True)
-        labels[key] = (model["head"], kwargs, recipe)
-        groups.setdefault(key, []).append(entry | {"seed": args["seed"]})
+        groups.setdefault(json.dumps(same, sort_keys=True), []).append(entry)
     rows = [
         "| head | head kwargs | recipe | seeds | test accuracy | Recall@1 | MAP@R |",
         "|---|---|---|---|---|---|---|",
     ]
-    for key, runs in groups.items():
-        head, kwargs, recipe = labels[key]
-        seeds = ", ".join(str(r["seed"]) for r in sorted(runs, key=lambda r: r["seed"]))
+    for runs in groups.values():
+        args = runs[0]["recipe"]["args"]
+        head_kwargs = sorted(args["model"].get("head_kwargs", {}).items())
+        kwargs = ", ".join(f"{k}={v:g}" for k, v in head_kwargs)
+        seeds = ", ".join(str(s) for s in sorted(r["recipe"]["args"]["seed"] for r in runs))
         cells = " | ".join(
             _mean_std([r["metrics"][m] for r in runs])
             for m in ("accuracy", "recall_at_1", "map_at_r")
         )
-        rows.append(f"| {head} | {kwargs or '-'} | {recipe} | {seeds} | {cells} |")
+        rows.append(
+            f"| {args['model']['head']} | {kwargs or '-'} | {_recipe(args)} | {seeds} | {cells} |"
+        )
     return "\n".join(rows)
 
 

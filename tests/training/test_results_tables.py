@@ -40,7 +40,7 @@ def test_seeds_table_mean_and_sample_std(tmp_path):
     assert sum("| 0.9000 |" in r for r in rows) == 1, table
     eight = next(r for r in rows if "| 0, 1, 2 |" in r)
     mean, std = np.mean(accuracies), np.std(accuracies, ddof=1)
-    recipe = "8 ep, warm-up 1, shift 2, flip horizontal"
+    recipe = "8 ep, warm-up 1, shift 2, horizontal flip"
     assert f"| {recipe} | 0, 1, 2 | {mean:.4f} ± {std:.4f} |" in eight
     assert "margin=0.2, scale=16" in eight
     thirty = next(r for r in rows if "| 30 ep" in r)
