@@ -15,6 +15,7 @@ import os
 import statistics
 import sys
 
+from kzoo.training import config_from_dict
 from kzoo.zoo import Manifest
 from kzoo.zoo.export_record import scores_logits
 
@@ -98,12 +99,14 @@ def _mean_std(values: list[float]) -> str:
 
 def seeds_table(folder: str = os.path.join(RESULTS, "heads", "runs")) -> str:
     """Mean ± sample std over seeds of the runs whose `entry.json` was copied into `folder`;
-    runs whose recorded configs differ only in `seed` and `name` share a row."""
+    runs whose recorded configs differ only in `seed` and `name` share a row (read through the
+    config loader, so a field added after a run was recorded counts as its default)."""
     groups: dict[str, list[dict]] = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         with open(path, encoding="utf-8") as f:
             entry = json.load(f)
-        args = entry["recipe"]["args"]
+        args = config_from_dict(entry["recipe"]["args"]).to_dict()
+        entry["recipe"]["args"] = args
         same = {k: v for k, v in args.items() if k not in ("seed", "name", "entry")}
         groups.setdefault(json.dumps(same, sort_keys=True), []).append(entry)
     rows = [

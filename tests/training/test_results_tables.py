@@ -45,3 +45,19 @@ def test_seeds_table_mean_and_sample_std(tmp_path):
     assert "margin=0.2, scale=16" in eight
     thirty = next(r for r in rows if "| 30 ep" in r)
     assert "| 0 | 0.9400 | 0.9200 | 0.8000 |" in thirty
+
+
+def test_seeds_table_reads_a_field_added_after_a_run_as_its_default(tmp_path):
+    write_run(tmp_path, "softmax_seed0", "softmax", 0, 0.93)
+    write_run(tmp_path, "softmax_seed1", "softmax", 1, 0.92)
+    newer = json.loads((tmp_path / "softmax_seed1.json").read_text())
+    newer["recipe"]["args"]["augment"].update(crop_scale=0.0, brightness=0.0, contrast=0.0)
+    (tmp_path / "softmax_seed1.json").write_text(json.dumps(newer))
+    write_run(tmp_path, "softmax_bright", "softmax", 2, 0.90)
+    bright = json.loads((tmp_path / "softmax_bright.json").read_text())
+    bright["recipe"]["args"]["augment"]["brightness"] = 0.4
+    (tmp_path / "softmax_bright.json").write_text(json.dumps(bright))
+    table = load_training_script("results_tables").seeds_table(str(tmp_path))
+    rows = [r for r in table.splitlines() if r.startswith("| softmax")]
+    assert len(rows) == 2, table
+    assert sum("| 0, 1 |" in r for r in rows) == 1, table
