@@ -99,8 +99,9 @@ def _mean_std(values: list[float]) -> str:
 
 def seeds_table(folder: str = os.path.join(RESULTS, "heads", "runs")) -> str:
     """Mean ± sample std over seeds of the runs whose `entry.json` was copied into `folder`;
-    runs whose recorded configs differ only in `seed` and `name` share a row (read through the
-    config loader, so a field added after a run was recorded counts as its default)."""
+    runs whose recorded configs differ only in `seed`, `name`, `entry` and the number of
+    learning-curve points (a read-only probe) share a row. Configs are read through the loader,
+    so a field added after a run was recorded counts as its default."""
     groups: dict[str, list[dict]] = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         with open(path, encoding="utf-8") as f:
@@ -108,6 +109,7 @@ def seeds_table(folder: str = os.path.join(RESULTS, "heads", "runs")) -> str:
         args = config_from_dict(entry["recipe"]["args"]).to_dict()
         entry["recipe"]["args"] = args
         same = {k: v for k, v in args.items() if k not in ("seed", "name", "entry")}
+        same["evaluate"] = {k: v for k, v in args["evaluate"].items() if k != "curve_points"}
         groups.setdefault(json.dumps(same, sort_keys=True), []).append(entry)
     rows = [
         "| head | head kwargs | recipe | seeds | test accuracy | Recall@1 | MAP@R |",

@@ -47,17 +47,23 @@ def test_seeds_table_mean_and_sample_std(tmp_path):
     assert "| 0 | 0.9400 | 0.9200 | 0.8000 |" in thirty
 
 
-def test_seeds_table_reads_a_field_added_after_a_run_as_its_default(tmp_path):
+def edit_run(folder: Path, name: str, section: str, **values) -> None:
+    path = folder / f"{name}.json"
+    entry = json.loads(path.read_text())
+    entry["recipe"]["args"].setdefault(section, {}).update(values)
+    path.write_text(json.dumps(entry))
+
+
+def test_seeds_table_reads_a_missing_field_as_its_default_and_ignores_curve_points(tmp_path):
     write_run(tmp_path, "softmax_seed0", "softmax", 0, 0.93)
     write_run(tmp_path, "softmax_seed1", "softmax", 1, 0.92)
-    newer = json.loads((tmp_path / "softmax_seed1.json").read_text())
-    newer["recipe"]["args"]["augment"].update(crop_scale=0.0, brightness=0.0, contrast=0.0)
-    (tmp_path / "softmax_seed1.json").write_text(json.dumps(newer))
+    edit_run(tmp_path, "softmax_seed1", "augment", crop_scale=0.0, brightness=0.0, contrast=0.0)
+    edit_run(tmp_path, "softmax_seed1", "evaluate", curve_points=4)
     write_run(tmp_path, "softmax_bright", "softmax", 2, 0.90)
-    bright = json.loads((tmp_path / "softmax_bright.json").read_text())
-    bright["recipe"]["args"]["augment"]["brightness"] = 0.4
-    (tmp_path / "softmax_bright.json").write_text(json.dumps(bright))
+    edit_run(tmp_path, "softmax_bright", "augment", brightness=0.4)
+    write_run(tmp_path, "softmax_val", "softmax", 3, 0.91)
+    edit_run(tmp_path, "softmax_val", "evaluate", split="validation")
     table = load_training_script("results_tables").seeds_table(str(tmp_path))
     rows = [r for r in table.splitlines() if r.startswith("| softmax")]
-    assert len(rows) == 2, table
-    assert sum("| 0, 1 |" in r for r in rows) == 1, table
+    assert len(rows) == 3, table
+    assert sum("| 0, 1 | 0.9250 ± 0.0071 |" in r for r in rows) == 1, table
