@@ -69,7 +69,9 @@ def main() -> None:
         raise SystemExit(f"the allocators' runs disagree: {results}")
     base = results[args.allocators[0]]["ms"]
     print(f"load average {os.getloadavg()[0]:.1f}, {CONFIG}, batch 128, {args.steps} steps")
-    print(f"(epoch 2; loss after it {min(losses):.4f} in every run)\n")
+    shown = sorted({f"{loss:.4f}" for loss in losses})
+    same = f"{shown[0]} in every run" if len(shown) == 1 else ", ".join(shown)
+    print(f"(epoch 2; loss after it {same})\n")
     print(f"| allocator | ms/step | ratio to {args.allocators[0]} |")
     print("|---|---|---|")
     for name, r in results.items():
