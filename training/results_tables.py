@@ -2,7 +2,7 @@
 recorded) and the learning curves the recipes wrote (`training/results/*/curve_*.csv`).
 
     python training/results_tables.py            # all tables, Markdown, to stdout
-    python training/results_tables.py heads dcnet
+    python training/results_tables.py heads dcnet dcnet_v2
 """
 
 from __future__ import annotations
@@ -139,30 +139,50 @@ def first_epoch_reaching(curve: list[tuple[float, float]], target: float) -> flo
     return next((epoch for epoch, acc in sorted(curve) if acc >= target), None)
 
 
+def _epochs_cell(values: list[float | None]) -> str:
+    reached = [v for v in values if v is not None]
+    listed = " / ".join("-" if v is None else f"{v:.2f}" for v in values)
+    if len(values) < 2:
+        return listed or "-"
+    if len(reached) < len(values):
+        return f"{listed} ({len(values) - len(reached)} of {len(values)} not reached)"
+    return f"{listed} (mean {statistics.mean(reached):.2f})"
+
+
 def dcnet_table(folder: str = os.path.join(RESULTS, "dcnet")) -> str:
-    curves = {
-        os.path.basename(p)[len("curve_") : -len(".csv")]: read_curve(p)
-        for p in sorted(glob.glob(os.path.join(folder, "curve_*.csv")))
-    }
+    """DCNet convergence from `curve_{conv}.csv` (seed 0) or `curve_{conv}_seed{N}.csv`: final
+    test accuracy (mean ± sample std over seeds) and, per seed, the first curve point reaching
+    85%, 90% and the plain convs' (mean) final accuracy."""
+    curves: dict[str, dict[int, list[tuple[float, float]]]] = {}
+    for path in sorted(glob.glob(os.path.join(folder, "curve_*.csv"))):
+        conv, _, seed = os.path.basename(path)[len("curve_") : -len(".csv")].partition("_seed")
+        curves.setdefault(conv, {})[int(seed or 0)] = read_curve(path)
     if "plain" not in curves:
         return "(no curves yet)"
-    final = max(curves["plain"])[1]
-    targets = (0.85, 0.90, final)
+    plain_final = statistics.mean(max(c)[1] for c in curves["plain"].values())
+    targets = (0.85, 0.90, plain_final)
     head = " | ".join(f"epochs to {t:.2%}" for t in targets[:-1])
     rows = [
-        f"| backbone convs | final test accuracy | {head} | epochs to the plain final "
-        f"({final:.2%}) |",
-        "|---|---|" + "---|" * len(targets),
+        f"| backbone convs | seeds | final test accuracy | {head} "
+        f"| epochs to the plain final ({plain_final:.2%}) |",
+        "|---|---|---|" + "---|" * len(targets),
     ]
-    for name, curve in curves.items():
-        reached = [first_epoch_reaching(curve, t) for t in targets]
-        cells = " | ".join("not reached" if r is None else f"{r:.2f}" for r in reached)
-        rows.append(f"| {name} | {max(curve)[1]:.4f} | {cells} |")
+    for conv in sorted(curves, key=lambda c: (c != "plain", c)):
+        runs = [curves[conv][s] for s in sorted(curves[conv])]
+        final = _mean_std([max(c)[1] for c in runs])
+        cells = " | ".join(
+            _epochs_cell([first_epoch_reaching(c, t) for c in runs]) for t in targets
+        )
+        seeds = ", ".join(str(s) for s in sorted(curves[conv]))
+        rows.append(f"| {conv} | {seeds} | {final} | {cells} |")
     return "\n".join(rows)
 
 
-def plot_curves(folder: str, title: str, label: str = "{}", ylim=(0.8, 0.95)) -> str:
-    """Test accuracy against epochs for each `curve_*.csv` in `folder`, saved as `curves.png`."""
+def plot_curves(
+    folder: str, title: str, label: str = "{}", ylim=(0.8, 0.95), dashed: str = "_v2"
+) -> str:
+    """Test accuracy against epochs for each `curve_*.csv` in `folder`, saved as `curves.png`;
+    curves whose name contains `dashed` are drawn dashed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -176,7 +196,7 @@ def plot_curves(folder: str, title: str, label: str = "{}", ylim=(0.8, 0.95)) ->
         points = [(e, a) for e, a in read_curve(path) if e == round(e) or abs(e - round(e)) > 0.01]
         epochs, accuracy = zip(*sorted(points), strict=True)
         name = os.path.basename(path)[len("curve_") : -len(".csv")]
-        style = "--" if name.endswith("_v2") else "-"
+        style = "--" if dashed in name else "-"
         ax.plot(
             epochs,
             accuracy,
@@ -200,8 +220,15 @@ PLOTS = {
         "DCNet TanhConv vs plain conv (softmax, same budget, seed 0)",
         "ResNet-20, {} convs",
         (0.8, 0.95),
+        "_v2",
     ),
-    "heads": ("Margin heads, ResNet-20 (seed 0; dashed: v2 recipe)", "{}", (0.5, 0.95)),
+    os.path.join("dcnet", "v2"): (
+        "DCNet TanhConv (dashed) vs plain conv, v2 recipe, per seed",
+        "{}",
+        (0.8, 0.95),
+        "tanh",
+    ),
+    "heads": ("Margin heads, ResNet-20 (seed 0; dashed: v2 recipe)", "{}", (0.5, 0.95), "_v2"),
 }
 
 
@@ -254,6 +281,7 @@ TABLES = {
     "heads": heads_table,
     "lsoftmax": lsoftmax_table,
     "dcnet": lambda manifest: dcnet_table(),
+    "dcnet_v2": lambda manifest: dcnet_table(os.path.join(RESULTS, "dcnet", "v2")),
     "seeds": lambda manifest: seeds_table(),
     "exports": exports_table,
     "int8": int8_table,
@@ -265,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("tables", nargs="*", help=f"any of {', '.join(TABLES)} (default: all)")
     p.add_argument("--manifest", default=None)
     p.add_argument(
-        "--plot", action="store_true", help="also draw training/results/{dcnet,heads}/curves.png"
+        "--plot",
+        action="store_true",
+        help="also draw training/results/{dcnet,dcnet/v2,heads}/curves.png",
     )
     args = p.parse_args(argv)
     unknown = sorted(set(args.tables) - set(TABLES))
@@ -273,8 +303,9 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown table(s) {', '.join(unknown)}; expected any of {', '.join(TABLES)}")
     manifest = Manifest.load(args.manifest)
     if args.plot:
-        for folder, (title, label, ylim) in PLOTS.items():
-            print(f"wrote {plot_curves(os.path.join(RESULTS, folder), title, label, ylim)}")
+        for folder, (title, label, ylim, dashed) in PLOTS.items():
+            path = plot_curves(os.path.join(RESULTS, folder), title, label, ylim, dashed)
+            print(f"wrote {path}")
     for name in args.tables or TABLES:
         print(f"### {name}\n\n{TABLES[name](manifest)}\n")
     return 0

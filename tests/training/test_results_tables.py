@@ -67,3 +67,31 @@ def test_seeds_table_reads_a_missing_field_as_its_default_and_ignores_curve_poin
     rows = [r for r in table.splitlines() if r.startswith("| softmax")]
     assert len(rows) == 3, table
     assert sum("| 0, 1 | 0.9250 ± 0.0071 |" in r for r in rows) == 1, table
+
+
+def write_curve(folder: Path, name: str, points: list[tuple[float, float]]) -> None:
+    rows = "".join(f"{e:.4f},{a:.4f}\n" for e, a in points)
+    (folder / f"curve_{name}.csv").write_text("epoch,test_accuracy\n" + rows)
+
+
+def test_dcnet_table_over_seeds_reports_first_epochs_and_the_unreached(tmp_path):
+    write_curve(tmp_path, "plain_seed0", [(1, 0.86), (2, 0.91), (3, 0.93)])
+    write_curve(tmp_path, "plain_seed1", [(1, 0.80), (2, 0.88), (3, 0.91)])
+    write_curve(tmp_path, "tanh_seed0", [(0.5, 0.87), (1, 0.90), (2, 0.92)])
+    write_curve(tmp_path, "tanh_seed1", [(1, 0.84), (2, 0.89), (3, 0.919)])
+    table = load_training_script("results_tables").dcnet_table(str(tmp_path))
+    lines = table.splitlines()
+    assert "epochs to the plain final (92.00%)" in lines[0], table
+    assert lines[2].startswith("| plain | 0, 1 | 0.9200 ± 0.0141 | 1.00 / 2.00 (mean 1.50) |")
+    assert lines[2].endswith("| 3.00 / - (1 of 2 not reached) |"), table
+    assert lines[3] == (
+        "| tanh | 0, 1 | 0.9195 ± 0.0007 | 0.50 / 2.00 (mean 1.25) "
+        "| 1.00 / 3.00 (mean 2.00) | 2.00 / - (1 of 2 not reached) |"
+    ), table
+
+
+def test_dcnet_table_reads_unseeded_curves_as_seed_0(tmp_path):
+    write_curve(tmp_path, "plain", [(1, 0.86), (2, 0.91)])
+    write_curve(tmp_path, "tanh", [(1, 0.91), (2, 0.92)])
+    table = load_training_script("results_tables").dcnet_table(str(tmp_path))
+    assert "| tanh | 0 | 0.9200 | 1.00 | 1.00 | 1.00 |" in table, table
