@@ -143,7 +143,7 @@ def _epochs_cell(values: list[float | None]) -> str:
     reached = [v for v in values if v is not None]
     listed = " / ".join("-" if v is None else f"{v:.2f}" for v in values)
     if len(values) < 2:
-        return listed or "-"
+        return listed if reached else "not reached"
     if len(reached) < len(values):
         return f"{listed} ({len(values) - len(reached)} of {len(values)} not reached)"
     return f"{listed} (mean {statistics.mean(reached):.2f})"

@@ -95,3 +95,10 @@ def test_dcnet_table_reads_unseeded_curves_as_seed_0(tmp_path):
     write_curve(tmp_path, "tanh", [(1, 0.91), (2, 0.92)])
     table = load_training_script("results_tables").dcnet_table(str(tmp_path))
     assert "| tanh | 0 | 0.9200 | 1.00 | 1.00 | 1.00 |" in table, table
+
+
+def test_dcnet_table_says_not_reached_for_a_single_seed(tmp_path):
+    write_curve(tmp_path, "plain", [(1, 0.86), (2, 0.93)])
+    write_curve(tmp_path, "tanh", [(1, 0.84), (2, 0.91)])
+    table = load_training_script("results_tables").dcnet_table(str(tmp_path))
+    assert "| tanh | 0 | 0.9100 | 2.00 | 2.00 | not reached |" in table, table
