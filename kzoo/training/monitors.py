@@ -14,6 +14,8 @@ import keras
 class ScoreMonitor(keras.callbacks.Callback):
     """Adds `name: score()` to each epoch's logs and appends it to `curve_path` (CSV
     `epoch,<name>`), `points_per_epoch` times an epoch (mid-epoch points for learning curves).
+    The first epoch to run drops the curve's points past it: those of an interrupted epoch that
+    a resumed run trains again, or of an earlier run into the same folder.
 
     `score()` reads the inference model, which shares its weights with the model being fit."""
 
@@ -29,10 +31,20 @@ class ScoreMonitor(keras.callbacks.Callback):
         self.score, self.name, self.curve_path = score, name, curve_path
         self.steps_per_epoch = steps_per_epoch
         self.every = max(1, steps_per_epoch // max(1, points_per_epoch))
-        self.epoch = 0
+        self.epoch = None
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if self.epoch is None and self.curve_path and os.path.exists(self.curve_path):
+            self.trim(epoch)
         self.epoch = epoch
+
+    def trim(self, epoch: int) -> None:
+        with open(self.curve_path, encoding="utf-8") as f:
+            header, *rows = f.read().splitlines()
+        kept = [row for row in rows if float(row.split(",")[0]) <= epoch]
+        with open(self.curve_path + ".tmp", "w", encoding="utf-8") as f:
+            f.write("\n".join([header, *kept]) + "\n")
+        os.replace(self.curve_path + ".tmp", self.curve_path)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         step = batch + 1

@@ -225,3 +225,27 @@ def test_an_interrupted_run_resumes_from_its_backup(tmp_path):
     rows = (tmp_path / "out" / "history.csv").read_text().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["0", "1"]
     assert (tmp_path / "out" / "entry.json").exists() and not backup.exists()
+
+
+class InterruptMidEpoch(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 1:
+            raise KeyboardInterrupt("stopped inside the second epoch")
+
+
+def test_a_resumed_run_keeps_one_curve_point_per_step(tmp_path):
+    overrides = ['model.backbone_kwargs={"width": 4}', "data.train_limit=64"]
+    overrides += ["schedule.epochs=2", "schedule.steps_per_epoch=2", "evaluate.limit=64"]
+    overrides += ["evaluate.curve_points=2"]
+    config = load_config(CONFIGS / "softmax_cnn.mnist.toml", overrides)
+    out, backup = tmp_path / "out", str(tmp_path / "backup")
+    with pytest.raises(KeyboardInterrupt):
+        train(config, str(out), backup_dir=backup, verbose=0, callbacks=[InterruptMidEpoch()])
+    epochs = [row.split(",")[0] for row in (out / "curve.csv").read_text().splitlines()[1:]]
+    assert epochs == ["0.5000", "1.0000", "1.5000"]  # the interrupted epoch's point
+    train(config, str(out), backup_dir=backup, verbose=0)
+    epochs = [row.split(",")[0] for row in (out / "curve.csv").read_text().splitlines()[1:]]
+    assert epochs == ["0.5000", "1.0000", "1.5000", "2.0000"]
