@@ -109,8 +109,10 @@ def lookup(config: dict, path: str):
 
 
 def _without_name(config: dict) -> dict:
-    """The config but its `name` (a trial run may have been named apart, e.g. `--set name=`)."""
-    return {k: v for k, v in config.items() if k != "name"}
+    """The config but its `name` (a trial run may have been named apart, e.g. `--set name=`) and
+    its entry's description (prose, corrected after a publish: "with an arcface head")."""
+    entry = {k: v for k, v in config.get("entry", {}).items() if k != "description"}
+    return {k: v for k, v in config.items() if k != "name"} | {"entry": entry}
 
 
 def config_of(key: str):
