@@ -29,6 +29,7 @@ def test_arcface_v2_is_pinned_and_v1_loads_by_revision(fresh_hub):
 
 V1_REPUBLISHED = [
     "cosface_resnet20.fashion_mnist",
+    "dcnet_tanh_resnet20.fashion_mnist",
     "instdisc_resnet20.fashion_mnist",
     "l2softmax_resnet20.fashion_mnist",
     "lsoftmax_resnet20.fashion_mnist",
