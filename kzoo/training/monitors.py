@@ -40,7 +40,7 @@ class ScoreMonitor(keras.callbacks.Callback):
 
     def trim(self, epoch: int) -> None:
         with open(self.curve_path, encoding="utf-8") as f:
-            header, *rows = f.read().splitlines()
+            header, *rows = f.read().splitlines() or [f"epoch,{self.name}"]
         kept = [row for row in rows if float(row.split(",")[0]) <= epoch]
         with open(self.curve_path + ".tmp", "w", encoding="utf-8") as f:
             f.write("\n".join([header, *kept]) + "\n")

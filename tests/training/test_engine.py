@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from kzoo.training import TrainingDiverged, load_config, train
+from kzoo.training.monitors import ScoreMonitor
 from kzoo.zoo import ModelEntry, get_evaluator
 
 CONFIGS = Path(__file__).resolve().parents[2] / "training" / "configs"
@@ -249,3 +250,16 @@ def test_a_resumed_run_keeps_one_curve_point_per_step(tmp_path):
     train(config, str(out), backup_dir=backup, verbose=0)
     epochs = [row.split(",")[0] for row in (out / "curve.csv").read_text().splitlines()[1:]]
     assert epochs == ["0.5000", "1.0000", "1.5000", "2.0000"]
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [("", []), ("epoch,test_accuracy\n0.5000,0.1\n1.0000,0.2\n1.5000,0.3\n", ["0.5000", "1.0000"])],
+)
+def test_the_first_epoch_trims_the_curve_past_it(tmp_path, text, kept):
+    curve = tmp_path / "curve.csv"
+    curve.write_text(text)
+    ScoreMonitor(lambda: 0.5, "test_accuracy", 10, 1, str(curve)).on_epoch_begin(1)
+    header, *rows = curve.read_text().splitlines()
+    assert header == "epoch,test_accuracy" and [r.split(",")[0] for r in rows] == kept
+    assert [p.name for p in tmp_path.iterdir()] == ["curve.csv"]
