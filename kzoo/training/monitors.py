@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import keras
 
+from kzoo.utils.atomic_write import atomic_write
+
 
 class ScoreMonitor(keras.callbacks.Callback):
     """Adds `name: score()` to each epoch's logs and appends it to `curve_path` (CSV
@@ -40,11 +42,10 @@ class ScoreMonitor(keras.callbacks.Callback):
 
     def trim(self, epoch: int) -> None:
         with open(self.curve_path, encoding="utf-8") as f:
-            header, *rows = f.read().splitlines() or [f"epoch,{self.name}"]
+            rows = f.read().splitlines()[1:]
         kept = [row for row in rows if float(row.split(",")[0]) <= epoch]
-        with open(self.curve_path + ".tmp", "w", encoding="utf-8") as f:
-            f.write("\n".join([header, *kept]) + "\n")
-        os.replace(self.curve_path + ".tmp", self.curve_path)
+        text = "\n".join([f"epoch,{self.name}", *kept]) + "\n"
+        atomic_write(self.curve_path, lambda f: f.write(text.encode("utf-8")))
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         step = batch + 1
