@@ -27,6 +27,16 @@ MODELS = {
         "conv": {"magnitude": "tanh", "angular": "cosine", "learnable_rho": True},
     },
     "lsoftmax_cnn": {"head": "softmax", "backbone": "lsoftmax_cnn", "depth": None},
+    # the engine's `augment.shift = 2` in front (`kzoo train` on MNIST), as kzoo builds it ...
+    "lsoftmax_cnn_shift2": {"head": "softmax", "backbone": "lsoftmax_cnn", "shift": 2},
+    # ... and with Keras' `supports_jit=False` left on its affine layers (kzoo before 2026-12-04:
+    # the whole JAX train step ran op by op)
+    "lsoftmax_cnn_shift2_keras_jit_flag": {
+        "head": "softmax",
+        "backbone": "lsoftmax_cnn",
+        "shift": 2,
+        "keras_jit_flag": True,
+    },
 }
 
 
@@ -34,10 +44,22 @@ def measure(model_name: str, batch_size: int, steps: int) -> float:
     import keras
     import numpy as np
 
-    from kzoo.models import build_margin_classifier, training_model
+    from kzoo.models import build_margin_classifier
+    from kzoo.training import AugmentConfig, build_augmentation
 
     kwargs = {k: v for k, v in MODELS[model_name].items() if v is not None}
-    trainer = training_model(build_margin_classifier(10, **kwargs))
+    shift, keras_jit_flag = kwargs.pop("shift", 0), kwargs.pop("keras_jit_flag", False)
+    model = build_margin_classifier(10, **kwargs)
+    image = keras.Input(model.input_shape[1:], name="image")
+    label = keras.Input((), dtype="int32", name="label")
+    features = image
+    if shift:
+        augmentation = build_augmentation(AugmentConfig(shift=shift), (28, 28))
+        if keras_jit_flag:
+            augmentation.get_layer("random_shift").supports_jit = False
+        features = augmentation(image)
+    head = model.get_layer("head")
+    trainer = keras.Model([image, label], head([model.get_layer("backbone")(features), label]))
     trainer.compile(
         optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -49,7 +71,7 @@ def measure(model_name: str, batch_size: int, steps: int) -> float:
     trainer.fit({"image": x[warm], "label": y[warm]}, y[warm], batch_size=batch_size, verbose=0)
     start = time.perf_counter()
     trainer.fit({"image": x, "label": y}, y, batch_size=batch_size, epochs=1, verbose=0)
-    return (time.perf_counter() - start) / steps * 1000
+    return (time.perf_counter() - start) / steps * 1000, bool(trainer.jit_compile)
 
 
 def main() -> None:
@@ -78,11 +100,15 @@ def main() -> None:
     )
     print("|---|" + "---|" * (len(args.backends) + 1))
     for m in args.models:
-        times = [results[b][m] for b in args.backends]
+        times = [results[b][m][0] for b in args.backends]
         ratios = ", ".join(
             f"{b} {t / times[0]:.2f}" for b, t in zip(args.backends, times, strict=True)
         )
-        print(f"| {m} | " + " | ".join(f"{t:.0f}" for t in times) + f" | {ratios} |")
+        jit = [
+            f"{t:.0f}{'' if results[b][m][1] else ' (no jit)'}"
+            for b, t in zip(args.backends, times, strict=True)
+        ]
+        print(f"| {m} | " + " | ".join(jit) + f" | {ratios} |")
 
 
 if __name__ == "__main__":

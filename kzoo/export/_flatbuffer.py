@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 import flatbuffers
 import numpy as np
 
-try:
-    from ai_edge_litert import schema_py_generated as schema
-except ImportError:  # pragma: no cover - the litert extra is optional for conversion
-    from tensorflow.lite.python import schema_py_generated as schema
-
-_CUSTOM = schema.BuiltinOperator.CUSTOM
-_OP_NAMES = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
 METADATA_NAME = "kzoo_export"
 
 
+@functools.cache
+def _schema() -> Any:
+    """The `.tflite` schema, imported on first use (training never needs TensorFlow)."""
+    try:
+        from ai_edge_litert import schema_py_generated as schema
+    except ImportError:  # pragma: no cover - the litert extra is optional for conversion
+        from tensorflow.lite.python import schema_py_generated as schema
+    return schema
+
+
+@functools.cache
+def _op_names_by_code() -> dict[int, str]:
+    ops = _schema().BuiltinOperator
+    return {v: k for k, v in vars(ops).items() if not k.startswith("_")}
+
+
 def read_model(content: bytes) -> Any:
-    return schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
+    return _schema().ModelT.InitFromPackedBuf(bytearray(content), 0)
 
 
 def write_model(model: Any) -> bytes:
@@ -36,7 +46,7 @@ def op_names(model: Any) -> list[str]:
     """Names of the ops the model uses: builtin names, or `Custom:<code>` / `Flex:<op>`."""
     names = []
     for op_code in model.operatorCodes or []:
-        if _code(op_code) == _CUSTOM:
+        if _code(op_code) == _schema().BuiltinOperator.CUSTOM:
             custom = (
                 op_code.customCode.decode()
                 if isinstance(op_code.customCode, bytes)
@@ -44,7 +54,7 @@ def op_names(model: Any) -> list[str]:
             )
             names.append(f"Flex:{custom[4:]}" if custom.startswith("Flex") else f"Custom:{custom}")
         else:
-            names.append(_OP_NAMES.get(_code(op_code), f"BUILTIN_{_code(op_code)}"))
+            names.append(_op_names_by_code().get(_code(op_code), f"BUILTIN_{_code(op_code)}"))
     return sorted(set(names))
 
 
@@ -94,10 +104,10 @@ def rename_and_reorder(
             ]
         )
     payload = np.frombuffer(json.dumps(metadata, sort_keys=True).encode(), dtype=np.uint8)
-    buffer = schema.BufferT()
+    buffer = _schema().BufferT()
     buffer.data = payload
     model.buffers.append(buffer)
-    entry = schema.MetadataT()
+    entry = _schema().MetadataT()
     entry.name = METADATA_NAME
     entry.buffer = len(model.buffers) - 1
     model.metadata = (model.metadata or []) + [entry]

@@ -101,4 +101,12 @@ def build_augmentation(
                 config.contrast, value_range, seed=seed + 8, name="random_contrast"
             )
         )
-    return keras.Sequential(layers, name="augmentation") if layers else None
+    if not layers:
+        return None
+    augmentation = keras.Sequential(layers, name="augmentation")
+    if keras.backend.backend() == "jax":
+        # Keras' affine layers say `supports_jit=False` (TensorFlow's transform op has no XLA
+        # kernel), which turns jit off for the whole train step; their JAX ops trace.
+        for layer in augmentation._flatten_layers():
+            layer.supports_jit = True
+    return augmentation

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 from kzoo.training import AugmentConfig, build_augmentation
+
+CONFIGS = "training/configs"
 
 
 def test_no_augmentation_is_none():
@@ -86,3 +89,51 @@ def test_brightness_and_contrast_stay_in_the_value_range():
     assert out.min() >= 0.0 and out.max() <= 1.0 and not np.allclose(out, x)
     means = out.mean(axis=(1, 2, 3)) - x.mean(axis=(1, 2, 3))
     assert np.ptp(means) > 0.05, means
+
+
+@pytest.mark.multi_backend
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="jit of the train step: JAX")
+def test_every_layer_traces_under_jit_and_draws_new_transforms_each_step():
+    """On JAX a layer with `supports_jit=False` would run the whole train step op by op
+    (measured on an H200: 0.6 s per MNIST step, the GPU idle)."""
+    import jax
+
+    config = AugmentConfig(
+        shift=2,
+        rotation=10,
+        zoom=0.1,
+        shear=0.1,
+        randaugment=2,
+        crop_scale=0.5,
+        brightness=0.2,
+        contrast=0.2,
+    )
+    aug = build_augmentation(config, (28, 28), seed=4)
+    inputs = keras.Input((28, 28, 1))
+    model = keras.Model(inputs, keras.layers.Flatten()(aug(inputs)))
+    assert keras.src.trainers.trainer.model_supports_jit(model)
+
+    @jax.jit
+    def step(state, x):
+        return aug.stateless_call([], state, x, training=True)
+
+    x = np.random.default_rng(0).uniform(0, 1, (8, 28, 28, 1)).astype("float32")
+    state = [v.value for v in aug.non_trainable_variables]
+    first, state = step(state, x)
+    second, _ = step(state, x)
+    first, second = np.asarray(first), np.asarray(second)
+    assert np.isfinite(first).all() and not np.allclose(first, x)
+    assert not np.allclose(first, second)
+
+
+@pytest.mark.multi_backend
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="jit of the train step: JAX")
+def test_a_run_with_augmentation_compiles_its_train_step_on_jax():
+    from kzoo.training import build_optimizer, build_run, load_config, load_training_data
+
+    overrides = ["data.train_limit=64", "augment.shift=2", "augment.rotation=5.0"]
+    config = load_config(f"{CONFIGS}/lsoftmax_cnn.mnist.toml", overrides)
+    data = load_training_data(config)
+    run = build_run(config, data)
+    run.trainer.compile(optimizer=build_optimizer(config, 1), loss=run.loss, metrics=run.metrics)
+    assert run.trainer.jit_compile is True
