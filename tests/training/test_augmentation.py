@@ -9,6 +9,17 @@ import pytest
 from kzoo.training import AugmentConfig, build_augmentation
 
 CONFIGS = "training/configs"
+EVERY_LAYER = AugmentConfig(
+    shift=2,
+    flip="horizontal",
+    rotation=10,
+    zoom=0.1,
+    shear=0.1,
+    randaugment=2,
+    crop_scale=0.2,
+    brightness=0.4,
+    contrast=0.4,
+)
 
 
 def test_no_augmentation_is_none():
@@ -16,18 +27,7 @@ def test_no_augmentation_is_none():
 
 
 def test_layers_in_order():
-    config = AugmentConfig(
-        shift=2,
-        flip="horizontal",
-        rotation=10,
-        zoom=0.1,
-        shear=0.1,
-        randaugment=2,
-        crop_scale=0.2,
-        brightness=0.4,
-        contrast=0.4,
-    )
-    aug = build_augmentation(config, (28, 28))
+    aug = build_augmentation(EVERY_LAYER, (28, 28))
     names = [layer.name for layer in aug.layers]
     assert names == [
         "randaugment",
@@ -98,17 +98,7 @@ def test_every_layer_traces_under_jit_and_draws_new_transforms_each_step():
     (measured on an H200: 0.6 s per MNIST step, the GPU idle)."""
     import jax
 
-    config = AugmentConfig(
-        shift=2,
-        rotation=10,
-        zoom=0.1,
-        shear=0.1,
-        randaugment=2,
-        crop_scale=0.5,
-        brightness=0.2,
-        contrast=0.2,
-    )
-    aug = build_augmentation(config, (28, 28), seed=4)
+    aug = build_augmentation(EVERY_LAYER, (28, 28), seed=4)
     inputs = keras.Input((28, 28, 1))
     model = keras.Model(inputs, keras.layers.Flatten()(aug(inputs)))
     assert keras.src.trainers.trainer.model_supports_jit(model)
