@@ -24,8 +24,9 @@ assert getattr(saving_lib.load_model, "kzoo_hf_scheme", False)
 """
 
 
-def _run(code: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow")}
+def _run(code: str, backend: str | None = None) -> subprocess.CompletedProcess:
+    backend = backend or os.environ.get("KERAS_BACKEND", "tensorflow")
+    env = {**os.environ, "KERAS_BACKEND": backend}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         env=env,
@@ -87,5 +88,19 @@ def test_lazy_attributes_and_dir():
         else:
             raise AssertionError("no AttributeError")
         """
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_training_on_jax_imports_neither_tensorflow_nor_litert():
+    """A GPU machine with JAX and no TensorFlow trains: only exporting needs them."""
+    result = _run(
+        """
+        import sys
+        import kzoo, keras, kzoo.training, kzoo.export, kzoo.cli.main
+        heavy = [m for m in ("tensorflow", "ai_edge_litert") if m in sys.modules]
+        assert not heavy, heavy
+        """,
+        backend="jax",
     )
     assert result.returncode == 0, result.stderr[-3000:]
