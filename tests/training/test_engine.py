@@ -77,6 +77,7 @@ def test_head_run_with_every_option_writes_an_entry_that_scores_as_recorded(tmp_
 def test_a_two_step_run_loads_back_and_scores_as_recorded(tmp_path):
     overrides = ['model.backbone_kwargs={"width": 4}', "data.train_limit=64"]
     overrides += ["schedule.epochs=1", "schedule.steps_per_epoch=2", "evaluate.monitor=none"]
+    overrides += ["schedule.warmup_epochs=0.0"]
     entry, record = run_tiny("softmax_cnn.mnist", [*overrides, "evaluate.limit=64"], tmp_path)
     assert record["epochs_run"] == 1 and entry.parameters == record_parameters(tmp_path)
     assert_scores_as_recorded(entry, tmp_path, 64)

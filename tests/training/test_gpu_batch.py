@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TINY = (
     "training/configs/softmax_cnn.mnist.toml --set data.train_limit=64 --set schedule.epochs=1"
+    " --set schedule.warmup_epochs=0.0"
     ' --set schedule.steps_per_epoch=2 --set model.backbone_kwargs={"width":4}'
     " --set evaluate.limit=64"
 )

@@ -82,6 +82,7 @@ def test_a_partial_fc_run_trains_evaluates_and_reloads(tmp_path):
         "data.classes_per_batch=4",
         "data.per_class=4",
         "schedule.epochs=1",
+        "schedule.warmup_epochs=0.0",
         "schedule.steps_per_epoch=4",
         "evaluate.monitor=none",
         "evaluate.limit=64",
