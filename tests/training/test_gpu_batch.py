@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tarfile
 from pathlib import Path
+
+import pytest
+
+from kzoo.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = (
@@ -50,3 +55,17 @@ def test_an_early_failure_stops_the_batch_and_tries_the_next_backend(tmp_path):
     tried = [line.split(":")[0] for line in done.stdout.splitlines() if " exited " in line]
     assert tried == ["tensorflow", "jax"], done.stdout
     assert "schedule.epochs" in done.stdout
+
+
+@pytest.mark.parametrize("batch", sorted((ROOT / "training" / "gpu").glob("*.txt")), ids=str)
+def test_every_line_of_a_prepared_batch_resolves_to_a_config(batch, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    lines = [line.split() for line in batch.read_text().splitlines()]
+    runs = [args for args in lines if args and not args[0].startswith("#")]
+    assert runs
+    assert len({args[0] for args in runs}) == len(runs), "two runs write one folder"
+    names = []
+    for folder, *args in runs:
+        assert main(["train", *args, "--print-config"]) == 0, f"{batch.name}: {folder}"
+        names.append(json.loads(capsys.readouterr().out)["name"])
+    assert len(set(names)) == len(names), "two runs share a name"
