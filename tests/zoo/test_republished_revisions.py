@@ -1,4 +1,5 @@
-"""Zoo v2 republished some entries as new commits; their older commits stay loadable by revision."""
+"""Zoo v2 republished some entries as new commits (some twice); their older commits stay loadable
+by revision."""
 
 from __future__ import annotations
 
@@ -39,11 +40,13 @@ V1_REPUBLISHED = [
     "sphereface_resnet20.fashion_mnist",
     "triplet_convnet.omniglot_openset",
 ]
+V2_REPUBLISHED = ["lsoftmax_cnn.mnist", "softmax_cnn.mnist"]
 
 
 @pytest.mark.parametrize(
     "key, revision",
-    [(key, "v1") for key in V1_REPUBLISHED] + [("instdisc_resnet20.fashion_mnist", "v2")],
+    [(key, "v1") for key in V1_REPUBLISHED]
+    + [(key, "v2") for key in ("instdisc_resnet20.fashion_mnist", *V2_REPUBLISHED)],
 )
 def test_pinned_differs_from_an_older_revision_which_loads(fresh_hub, key, revision):
     pinned = kzoo.load(key, progress=False)
