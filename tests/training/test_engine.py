@@ -24,6 +24,7 @@ OMNIGLOT_TINY = [
     "evaluate.ci_limit=10",
     "evaluate.monitor_episodes=20",
 ]
+CNN_TINY = ['model.backbone_kwargs={"width": 4}', "data.train_limit=64", "evaluate.limit=64"]
 
 
 def run_tiny(key: str, overrides: list[str], out: Path) -> tuple[ModelEntry, dict]:
@@ -75,10 +76,9 @@ def test_head_run_with_every_option_writes_an_entry_that_scores_as_recorded(tmp_
 
 @pytest.mark.multi_backend
 def test_a_two_step_run_loads_back_and_scores_as_recorded(tmp_path):
-    overrides = ['model.backbone_kwargs={"width": 4}', "data.train_limit=64"]
-    overrides += ["schedule.epochs=1", "schedule.steps_per_epoch=2", "evaluate.monitor=none"]
-    overrides += ["schedule.warmup_epochs=0.0"]
-    entry, record = run_tiny("softmax_cnn.mnist", [*overrides, "evaluate.limit=64"], tmp_path)
+    overrides = [*CNN_TINY, "schedule.epochs=1", "schedule.steps_per_epoch=2"]
+    overrides += ["evaluate.monitor=none", "schedule.warmup_epochs=0.0"]
+    entry, record = run_tiny("softmax_cnn.mnist", overrides, tmp_path)
     assert record["epochs_run"] == 1 and entry.parameters == record_parameters(tmp_path)
     assert_scores_as_recorded(entry, tmp_path, 64)
 
@@ -209,8 +209,7 @@ class Interrupt(keras.callbacks.Callback):
 
 
 def test_an_interrupted_run_resumes_from_its_backup(tmp_path):
-    overrides = ['model.backbone_kwargs={"width": 4}', "data.train_limit=64"]
-    overrides += ["schedule.epochs=2", "schedule.steps_per_epoch=2", "evaluate.limit=64"]
+    overrides = [*CNN_TINY, "schedule.epochs=2", "schedule.steps_per_epoch=2"]
     config = load_config(CONFIGS / "softmax_cnn.mnist.toml", overrides)
     backup = tmp_path / "backup"  # outside the output folder
     with pytest.raises(KeyboardInterrupt):
@@ -239,8 +238,7 @@ class InterruptMidEpoch(keras.callbacks.Callback):
 
 
 def test_a_resumed_run_keeps_one_curve_point_per_step(tmp_path):
-    overrides = ['model.backbone_kwargs={"width": 4}', "data.train_limit=64"]
-    overrides += ["schedule.epochs=2", "schedule.steps_per_epoch=2", "evaluate.limit=64"]
+    overrides = [*CNN_TINY, "schedule.epochs=2", "schedule.steps_per_epoch=2"]
     overrides += ["evaluate.curve_points=2"]
     config = load_config(CONFIGS / "softmax_cnn.mnist.toml", overrides)
     out, backup = tmp_path / "out", str(tmp_path / "backup")
