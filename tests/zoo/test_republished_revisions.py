@@ -40,7 +40,11 @@ V1_REPUBLISHED = [
     "sphereface_resnet20.fashion_mnist",
     "triplet_convnet.omniglot_openset",
 ]
-V2_REPUBLISHED = ["lsoftmax_cnn.mnist", "softmax_cnn.mnist"]
+V2_REPUBLISHED = [
+    "lsoftmax_cnn.mnist",
+    "softmax_cnn.mnist",
+    "sphereface_resnet20.fashion_mnist",
+]
 
 
 @pytest.mark.parametrize(
