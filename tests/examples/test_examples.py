@@ -17,11 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["tensorflow", "jax"]
 
 
-def run_example(script: str, args: list[str], backend: str, home: Path) -> str:
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT)}
-    env.update(HF_HOME=str(home / "hf"), KZOO_HOME=str(home / "kzoo"), MPLBACKEND="Agg")
-    env.pop("HF_HUB_OFFLINE", None)
-    env.pop("KZOO_MANIFEST", None)
+def run_example(script: str, args: list[str], backend: str) -> str:
+    """A fresh process with this one's environment (the `fresh_caches` fixture's caches)."""
+    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     command = [sys.executable, f"examples/{script}", *args]
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
@@ -31,10 +29,10 @@ def run_example(script: str, args: list[str], backend: str, home: Path) -> str:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_fine_tune_faces(backend, tmp_path):
-    report = tmp_path / "faces.json"
+def test_fine_tune_faces(backend, fresh_caches):
+    report = fresh_caches / "faces.json"
     args = ["--local-hub", "--epochs", "2", "--json", str(report)]
-    run_example("fine_tune_faces.py", args, backend, tmp_path)
+    run_example("fine_tune_faces.py", args, backend)
     result = json.loads(report.read_text())
     assert result["model"] == "sphereface_resnet20" and result["epochs"] == 2
     rates = {k: v for k, v in result.items() if "accuracy" in k or k.startswith("open_set")}
@@ -44,9 +42,9 @@ def test_fine_tune_faces(backend, tmp_path):
 
 
 @pytest.mark.parametrize("quantize", ["none", "int8"])
-def test_litert_inference_demo(quantize, tmp_path):
+def test_litert_inference_demo(quantize, fresh_caches):
     args = ["--demo", "--quantize", quantize, "--num-images", "32"]
-    out = run_example("litert_inference.py", args, "tensorflow", tmp_path)
+    out = run_example("litert_inference.py", args, "tensorflow")
     assert re.search(rf"^exported \S+\.tflite \([\d.]+ KiB, {quantize}\), outputs", out, re.M), out
     assert re.search(r"input image \[1, 28, 28, 1\] float32; outputs", out), out
     assert len(re.findall(r"^image \d+: true ", out, re.M)) == 32
@@ -55,11 +53,11 @@ def test_litert_inference_demo(quantize, tmp_path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_mnist_2d_features(backend, tmp_path):
-    picture = tmp_path / "features.png"
+def test_mnist_2d_features(backend, fresh_caches):
+    picture = fresh_caches / "features.png"
     args = ["--output", str(picture), "--train-samples", "2000", "--test-samples", "500"]
     args += ["--epochs", "4", "--only", "ArcFace", "CosFace"]
-    out = run_example("mnist_2d_features.py", args, backend, tmp_path)
+    out = run_example("mnist_2d_features.py", args, backend)
     accuracy = dict(re.findall(r"^(\S+).*test accuracy ([\d.]+)", out, re.M))
     assert set(accuracy) == {"ArcFace", "CosFace"}, out
     assert all(float(a) > 0.2 for a in accuracy.values()), out  # 2-D features; chance is 0.1
@@ -67,13 +65,13 @@ def test_mnist_2d_features(backend, tmp_path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_triplet_fashion_mnist(backend, tmp_path):
-    args = ["--epochs", "1", "--train-samples", "1024", "--out", str(tmp_path)]
-    out = run_example("triplet_fashion_mnist.py", args, backend, tmp_path)
-    results = json.loads((tmp_path / "results.json").read_text())
+def test_triplet_fashion_mnist(backend, fresh_caches):
+    args = ["--epochs", "1", "--train-samples", "1024", "--out", str(fresh_caches)]
+    out = run_example("triplet_fashion_mnist.py", args, backend)
+    results = json.loads((fresh_caches / "results.json").read_text())
     assert json.loads(out.strip().splitlines()[-1]) == results
     assert results["backend"] == backend and results["samples_per_epoch"] == 1024
     recall, map_at_r = results["recall_at_1"], results["map_at_r"]
     assert 0.5 < recall <= 1.0 and 0.0 < map_at_r < recall
-    projection = tmp_path / "fashion_mnist_projection.png"
+    projection = fresh_caches / "fashion_mnist_projection.png"
     assert projection.read_bytes()[:4] == b"\x89PNG"
