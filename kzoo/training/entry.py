@@ -47,6 +47,8 @@ def entry_fields(
     evaluation.update(extra)
     if dataset == IMAGE_FOLDER:
         evaluation["dataset_kwargs"] = dataset_kwargs(config)
+    elif dataset == "omniglot" and "image_size" in config.data.kwargs:
+        evaluation["dataset_kwargs"] = {"image_size": config.data.kwargs["image_size"]}
     size = int(run.model.outputs[run.outputs.index("embedding")].shape[-1])
     description = config.entry.description or (
         f"{config.model.backbone} with a {config.objective.kind} objective, trained on "

@@ -46,7 +46,7 @@ def fetch_entry(
     return fetch(files, revision, force_download=force_download, progress=progress)
 
 
-def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
+def _check_model(model: Any, entry: ModelEntry, source: str, check_input: bool = True) -> None:
     outputs = model.outputs if isinstance(model.outputs, list) else [model.outputs]
     if len(outputs) != len(entry.outputs):
         raise ManifestError(
@@ -55,7 +55,7 @@ def _check_model(model: Any, entry: ModelEntry, source: str) -> None:
         )
     want = tuple(entry.input.shape)
     got = tuple(model.inputs[0].shape[1:])
-    if got != want:
+    if check_input and got != want:
         raise ManifestError(
             f"{entry.key}: the {source} model takes inputs {got}, the manifest says {want}."
         )
@@ -149,6 +149,8 @@ def load(
             or an entry already resolved (`Manifest.resolve`), which is used as is.
         revision: a branch, tag or commit of the model's repository; default the manifest's pinned
             commit, whose files are checked against the manifest's sha256 values before loading.
+            Another revision may take another input size than the manifest's `input` says
+            (v2 of "triplet_convnet.omniglot_openset" takes 28×28 drawings, v3, pinned, 56×56).
         pretrained: False builds the same architecture with random weights, offline, from the
             manifest's `architecture` (a registered builder and its kwargs).
         include_head: False returns the embedding model only (drops the logits output).
@@ -175,12 +177,14 @@ def load(
     if not pretrained:
         arch = entry.architecture
         model = get_builder(arch.builder)(**arch.kwargs)
-        source = f"builder {arch.builder!r}"
+        source, check_input = f"builder {arch.builder!r}", True
     else:
         folder = fetch_or_bundled(entry, revision, force_download=force_download, progress=progress)
         model = keras.saving.load_model(str(folder), compile=False, safe_mode=True)
-        source = f"downloaded ({entry.repo_id}@{revision or pinned_revision(entry)})"
-    _check_model(model, entry, source)
+        pinned = pinned_revision(entry)
+        source = f"downloaded ({entry.repo_id}@{revision or pinned})"
+        check_input = revision in (None, pinned) or folder.name == pinned
+    _check_model(model, entry, source, check_input)
     if num_classes is not None:
         return _fine_tuning(model, entry, num_classes, head, head_kwargs)
     if head is not None or head_kwargs is not None:

@@ -110,8 +110,10 @@ def lookup(config: dict, path: str):
 
 def _without_name(config: dict) -> dict:
     """The config but its `name` (a trial run may have been named apart, e.g. `--set name=`) and
-    its entry's description (prose, corrected after a publish: "with an arcface head")."""
-    entry = {k: v for k, v in config.get("entry", {}).items() if k != "description"}
+    its entry's prose, corrected after a publish ("with an arcface head"; "28x28" of a run at
+    `--set data.kwargs.image_size=56`): the description and the metrics split."""
+    prose = ("description", "metrics_split")
+    entry = {k: v for k, v in config.get("entry", {}).items() if k not in prose}
     return {k: v for k, v in config.items() if k != "name"} | {"entry": entry}
 
 

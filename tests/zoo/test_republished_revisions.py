@@ -28,6 +28,12 @@ def test_arcface_v2_is_pinned_and_v1_loads_by_revision(fresh_hub):
     assert not np.allclose(v1.predict(x, verbose=0)[0], v2.predict(x, verbose=0)[0])
 
 
+def _images(model):
+    """Two random images at the model's input size (v3 of the Omniglot entry takes 56 px)."""
+    shape = model.input_shape[1:]
+    return np.random.default_rng(1).random((2, *shape)).astype("float32")
+
+
 V1_REPUBLISHED = [
     "cosface_resnet20.fashion_mnist",
     "dcnet_tanh_resnet20.fashion_mnist",
@@ -44,6 +50,7 @@ V2_REPUBLISHED = [
     "lsoftmax_cnn.mnist",
     "softmax_cnn.mnist",
     "sphereface_resnet20.fashion_mnist",
+    "triplet_convnet.omniglot_openset",
 ]
 
 
@@ -56,9 +63,19 @@ def test_pinned_differs_from_an_older_revision_which_loads(fresh_hub, key, revis
     pinned = kzoo.load(key, progress=False)
     with pytest.warns(UserWarning, match="not the manifest's pinned commit"):
         older = kzoo.load(key, revision=revision, progress=False)
-    x = np.random.default_rng(1).random((2, 28, 28, 1)).astype("float32")
     first = [
-        np.asarray(m.predict(x, verbose=0)[0 if len(m.outputs) > 1 else slice(None)])
+        np.asarray(m.predict(_images(m), verbose=0)[0 if len(m.outputs) > 1 else slice(None)])
         for m in (older, pinned)
     ]
     assert first[0].shape == first[1].shape and not np.allclose(*first)
+
+
+def test_an_older_revision_of_another_input_size_loads(fresh_hub):
+    """v3 of the Omniglot triplet entry takes 56-px drawings, v2 28 px: the manifest's `input`
+    describes the pinned commit only, so v2 loads with its own input size (and the warning)."""
+    key = "triplet_convnet.omniglot_openset"
+    assert tuple(Manifest.load().resolve(key).input.shape) == (56, 56, 1)
+    assert kzoo.load(key, progress=False).input_shape == (None, 56, 56, 1)
+    with pytest.warns(UserWarning, match="not the manifest's pinned commit"):
+        v2 = kzoo.load(key, revision="v2", progress=False)
+    assert v2.input_shape == (None, 28, 28, 1)

@@ -33,6 +33,16 @@ def test_builds_offline_with_random_weights(key, monkeypatch, tmp_path):
         assert tuple(outputs["logits"].shape) == (2, entry.classes)
 
 
+@pytest.mark.parametrize("key", KEYS)
+def test_the_data_export_calibrates_on_fits_the_input(key):
+    """`load_data` (what `kzoo export` calibrates and verifies on) gives the entry's input shape
+    (v3 of the Omniglot triplet entry reads 56-px drawings, the others 28 px)."""
+    entry = MANIFEST.entries[key]
+    (x, y), (x_test, y_test) = load_data(key)
+    assert x.shape[1:] == x_test.shape[1:] == tuple(entry.input.shape)
+    assert len(x) == len(y) > 0 and len(x_test) == len(y_test) > 0
+
+
 @pytest.fixture(scope="module")
 def project_hub(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
