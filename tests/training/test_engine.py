@@ -123,6 +123,8 @@ def test_each_objective_writes_an_entry_that_scores_as_recorded(tmp_path, key, o
         assert_scores_as_recorded(sliced, tmp_path, entry.ci_eval.limit)
     else:
         assert_scores_as_recorded(entry, tmp_path, 100)
+    if key == "triplet_convnet.omniglot_openset":  # 56 px: `kzoo export` reads 56-px drawings
+        assert entry.eval.dataset_kwargs == {"image_size": 56} and entry.input.shape[0] == 56
     if key.startswith("trr"):
         assert entry.eval.dataset_kwargs == {"n_train": 64, "seed": 0, "data_seed": 0}
         assert len(record["trr_scores_val"]) == 3 and "1 epoch(s)" in entry.description

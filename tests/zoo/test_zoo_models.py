@@ -36,7 +36,7 @@ def test_builds_offline_with_random_weights(key, monkeypatch, tmp_path):
 @pytest.mark.parametrize("key", KEYS)
 def test_the_data_export_calibrates_on_fits_the_input(key):
     """`load_data` (what `kzoo export` calibrates and verifies on) gives the entry's input shape
-    (v3 of the Omniglot triplet entry reads 56-px drawings, the others 28 px)."""
+    (the 56-px Omniglot entries record `eval.dataset_kwargs = {"image_size": 56}`)."""
     entry = MANIFEST.entries[key]
     (x, y), (x_test, y_test) = load_data(key)
     assert x.shape[1:] == x_test.shape[1:] == tuple(entry.input.shape)
