@@ -183,7 +183,8 @@ def load(
         model = keras.saving.load_model(str(folder), compile=False, safe_mode=True)
         pinned = pinned_revision(entry)
         source = f"downloaded ({entry.repo_id}@{revision or pinned})"
-        check_input = revision in (None, pinned) or folder.name == pinned
+        # the files' folder is named by their commit (HF snapshot or hub/ bundle copy)
+        check_input = folder.name in (pinned, entry.revision)
     _check_model(model, entry, source, check_input)
     if num_classes is not None:
         return _fine_tuning(model, entry, num_classes, head, head_kwargs)
