@@ -9,7 +9,7 @@ test-set embeddings (one panel per head, colored by digit) with the class-weight
 The default run is short for a CPU (a 12k-sample subset, 4 epochs, an MLP backbone); use
 `--train-samples 60000 --epochs 20 --cnn` for the paper-like picture. L-Softmax/SphereFace use
 a faster λ schedule than the papers (γ = 0.5) so that λ actually anneals within a short run.
-In two dimensions a margin head now and then ends with nearly every digit in one narrow arc
+In two dimensions a cosine head now and then ends with nearly every digit in one narrow arc
 (test accuracy 0.17–0.30 in 2 of 80 CosFace/ArcFace runs of the test's setting here, 0.48
 or more otherwise; 1 of 18 panels in two default runs): train again with another `--seed`.
 """
